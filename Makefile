@@ -1,0 +1,27 @@
+# task_outputs/Makefile
+
+MODULE_big = task_outputs
+OBJS = \
+	src/task_outputs.o \
+	src/tenant.o \
+	src/uuid7.o \
+	src/json_text.o \
+	src/render.o \
+	src/list.o \
+	src/write.o \
+	src/rules.o \
+	src/errors.o \
+	src/triggers.o
+
+EXTENSION = task_outputs
+DATA = task_outputs--0.1.0.sql
+PGFILEDESC = "task_outputs - the Task Outputs service inside PostgreSQL"
+
+REGRESS = install model uuid7 tenant record list errors
+
+PG_CPPFLAGS = -I$(srcdir)/src -Wall -Wextra -Werror \
+	-Wno-unused-parameter -Wno-sign-compare -Wno-missing-field-initializers
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)

@@ -1,0 +1,34 @@
+/*-------------------------------------------------------------------------
+ *
+ * render.h
+ *		task_output rows as JSON objects.
+ *
+ * src/render.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef TASK_OUTPUTS_RENDER_H
+#define TASK_OUTPUTS_RENDER_H
+
+#include "lib/stringinfo.h"
+
+#include "task_outputs.h"
+
+/* enum labels seen during one call, already rendered as JSON strings */
+#define RENDER_STATUS_CACHE_SIZE 8
+
+typedef struct TaskOutputRenderer
+{
+	bool		include_output; /* false renders "output":null */
+	int			nstatuses;
+	Oid			status_oids[RENDER_STATUS_CACHE_SIZE];
+	char	   *status_json[RENDER_STATUS_CACHE_SIZE];
+	MemoryContext cache_context;	/* where status_json lives */
+} TaskOutputRenderer;
+
+extern void InitTaskOutputRenderer(TaskOutputRenderer *renderer,
+								   bool include_output);
+extern void RenderTaskOutput(TaskOutputRenderer *renderer, StringInfo out,
+							 Datum *values, bool *isnull);
+
+#endif							/* TASK_OUTPUTS_RENDER_H */

@@ -1,0 +1,19 @@
+/*-------------------------------------------------------------------------
+ *
+ * rules.h
+ *		The column rules of task outputs and flow executions.
+ *
+ * src/rules.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef TASK_OUTPUTS_RULES_H
+#define TASK_OUTPUTS_RULES_H
+
+extern void CheckName(const char *column, Datum value, bool isnull);
+extern void CheckSummary(Datum value, bool isnull);
+extern void CheckTags(Datum value, bool isnull);
+extern void CheckOutputSize(Datum summary, bool summary_isnull,
+							Datum output, bool output_isnull);
+
+#endif							/* TASK_OUTPUTS_RULES_H */
