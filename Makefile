@@ -11,13 +11,14 @@ OBJS = \
 	src/write.o \
 	src/rules.o \
 	src/errors.o \
+	src/query.o \
 	src/triggers.o
 
 EXTENSION = task_outputs
 DATA = task_outputs--0.1.0.sql
 PGFILEDESC = "task_outputs - the Task Outputs service inside PostgreSQL"
 
-REGRESS = install model uuid7 tenant record list errors
+REGRESS = install model uuid7 tenant record list
 
 PG_CPPFLAGS = -I$(srcdir)/src -Wall -Wextra -Werror \
 	-Wno-unused-parameter -Wno-sign-compare -Wno-missing-field-initializers

@@ -38,8 +38,9 @@ BEGIN
 END
 $roles$;
 
-GRANT USAGE ON SCHEMA @extschema@
-	TO task_outputs_reader, task_outputs_writer, task_outputs_admin, task_outputs_gateway;
+-- task_outputs_gateway is a marker of trust, not a set of privileges: it
+-- holds none, and is granted to roles that also hold reader or writer.
+GRANT USAGE ON SCHEMA @extschema@ TO task_outputs_reader;
 
 /*
  * Types
@@ -205,7 +206,7 @@ REVOKE ALL ON ALL TABLES IN SCHEMA @extschema@ FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION
 	@extschema@.current_org_id(),
 	@extschema@.list_task_outputs()
-	TO task_outputs_reader, task_outputs_gateway;
+	TO task_outputs_reader;
 GRANT SELECT ON @extschema@.flow_executions, @extschema@.outputs
 	TO task_outputs_reader;
 

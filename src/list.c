@@ -15,9 +15,7 @@
  * hold) fails with PT413 before it is built, naming the ways around it.
  *
  * The query names the tenant explicitly as well as passing RLS, so the
- * tenant index is always used; its plan is prepared once per backend with
- * only built-in parameter types, so it survives the extension being
- * dropped and created again.
+ * tenant index is always used.
  *
  * src/list.c
  *
@@ -34,7 +32,7 @@
 #include "tcop/dest.h"
 #include "utils/memutils.h"
 
-#include "compat.h"
+#include "query.h"
 #include "render.h"
 #include "task_outputs.h"
 
@@ -43,7 +41,14 @@ PG_FUNCTION_INFO_V1(list_task_outputs);
 /* json_agg puts this between elements of composite type */
 #define JSON_AGG_SEPARATOR ", \n "
 
-static SPIPlanPtr list_plan = NULL;
+static PreparedQuery list_query = {
+	"SELECT " TASK_OUTPUT_COLUMNS
+	" FROM task_outputs.outputs"
+	" WHERE organization_id OPERATOR(pg_catalog.=) $1"
+	" AND status OPERATOR(pg_catalog.<>) 'deleted'::task_outputs.task_output_status"
+	" ORDER BY created_at DESC, id DESC",
+	1, {UUIDOID}
+};
 
 typedef struct JsonArrayReceiver
 {
@@ -122,33 +127,6 @@ JsonArrayDestroy(DestReceiver *self)
 }
 
 /*
- * ListPlan
- *		The prepared query of the list endpoint.
- */
-static SPIPlanPtr
-ListPlan(void)
-{
-	if (list_plan == NULL)
-	{
-		Oid			argtypes[1] = {UUIDOID};
-		SPIPlanPtr	plan;
-
-		plan = SPI_prepare("SELECT " TASK_OUTPUT_COLUMNS
-						   " FROM task_outputs.outputs"
-						   " WHERE organization_id OPERATOR(pg_catalog.=) $1"
-						   " AND status OPERATOR(pg_catalog.<>) 'deleted'::task_outputs.task_output_status"
-						   " ORDER BY created_at DESC, id DESC",
-						   1, argtypes);
-		if (plan == NULL)
-			ReportUnexpectedSPIResult("SPI_prepare", SPI_result);
-		if (SPI_keepplan(plan) != 0)
-			elog(ERROR, "SPI_keepplan failed");
-		list_plan = plan;
-	}
-	return list_plan;
-}
-
-/*
  * list_task_outputs
  *		SQL: every visible task output of the organization in force as a
  *		JSON array, newest first; "[]" when there are none.
@@ -193,8 +171,8 @@ list_task_outputs(PG_FUNCTION_ARGS)
 
 	if ((rc = SPI_connect()) != SPI_OK_CONNECT)
 		ReportUnexpectedSPIResult("SPI_connect", rc);
-	rc = CompatExecutePlanToReceiver(ListPlan(), params, true,
-									 (DestReceiver *) &receiver);
+	rc = ExecutePreparedQueryToReceiver(&list_query, params, true,
+								(DestReceiver *) &receiver);
 	if (rc != SPI_OK_SELECT)
 		ReportUnexpectedSPIResult("list query", rc);
 	if ((rc = SPI_finish()) != SPI_OK_FINISH)

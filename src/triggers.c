@@ -34,6 +34,7 @@
 #include "utils/timestamp.h"
 #include "utils/uuid.h"
 
+#include "query.h"
 #include "rules.h"
 #include "task_outputs.h"
 
@@ -53,7 +54,12 @@ typedef enum FlowExecutionColumn
 /* task_outputs.outputs: the task_output columns, in order */
 #define OUTPUTS_NATTS TASK_OUTPUT_NATTS
 
-static SPIPlanPtr flow_execution_plan = NULL;
+static PreparedQuery flow_execution_visible_query = {
+	"SELECT FROM task_outputs.flow_executions"
+	" WHERE organization_id OPERATOR(pg_catalog.=) $1"
+	" AND id OPERATOR(pg_catalog.=) $2",
+	2, {UUIDOID, UUIDOID}
+};
 
 /*
  * CheckTriggerProtocol
@@ -130,24 +136,9 @@ FlowExecutionVisible(Datum org_id, Datum id)
 
 	if ((rc = SPI_connect()) != SPI_OK_CONNECT)
 		ReportUnexpectedSPIResult("SPI_connect", rc);
-	if (flow_execution_plan == NULL)
-	{
-		Oid			argtypes[2] = {UUIDOID, UUIDOID};
-		SPIPlanPtr	plan;
-
-		plan = SPI_prepare("SELECT FROM task_outputs.flow_executions"
-						   " WHERE organization_id OPERATOR(pg_catalog.=) $1"
-						   " AND id OPERATOR(pg_catalog.=) $2",
-						   2, argtypes);
-		if (plan == NULL)
-			ReportUnexpectedSPIResult("SPI_prepare", SPI_result);
-		if (SPI_keepplan(plan) != 0)
-			elog(ERROR, "SPI_keepplan failed");
-		flow_execution_plan = plan;
-	}
 	args[0] = org_id;
 	args[1] = id;
-	rc = SPI_execute_plan(flow_execution_plan, args, NULL, false, 1);
+	rc = ExecutePreparedQuery(&flow_execution_visible_query, args, NULL, false, 1);
 	if (rc != SPI_OK_SELECT)
 		ReportUnexpectedSPIResult("flow execution lookup", rc);
 	found = (SPI_processed > 0);

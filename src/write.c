@@ -7,9 +7,7 @@
  * security and the tables' triggers apply exactly as they do to a plain
  * INSERT: the column rules live in the triggers, once, and these functions
  * only check what the SQL signature cannot (required arguments, a tenant in
- * force).  Plans are prepared once per backend with built-in parameter
- * types only (the status travels as text and is cast in SQL), so they stay
- * valid when the extension is dropped and created again.
+ * force).
  *
  * src/write.c
  *
@@ -25,33 +23,26 @@
 #include "utils/builtins.h"
 #include "utils/uuid.h"
 
+#include "query.h"
 #include "task_outputs.h"
 
 PG_FUNCTION_INFO_V1(create_flow_execution);
 PG_FUNCTION_INFO_V1(record_task_output);
 
-static SPIPlanPtr create_flow_execution_plan = NULL;
-static SPIPlanPtr record_task_output_plan = NULL;
+static PreparedQuery create_flow_execution_query = {
+	"INSERT INTO task_outputs.flow_executions (id, organization_id, name)"
+	" VALUES ($1, $2, $3)",
+	3, {UUIDOID, UUIDOID, TEXTOID}
+};
 
-/*
- * PreparedPlan
- *		Prepare and keep query once; *cache holds it for the backend's life.
- */
-static SPIPlanPtr
-PreparedPlan(SPIPlanPtr *cache, const char *query, int nargs, Oid *argtypes)
-{
-	if (*cache == NULL)
-	{
-		SPIPlanPtr	plan = SPI_prepare(query, nargs, argtypes);
-
-		if (plan == NULL)
-			ReportUnexpectedSPIResult("SPI_prepare", SPI_result);
-		if (SPI_keepplan(plan) != 0)
-			elog(ERROR, "SPI_keepplan failed");
-		*cache = plan;
-	}
-	return *cache;
-}
+/* the status travels as text, cast in SQL: see query.h */
+static PreparedQuery record_task_output_query = {
+	"INSERT INTO task_outputs.outputs"
+	" (flow_execution_id, task_name, output, summary, tags, status)"
+	" VALUES ($1, $2, $3, $4, $5, $6::task_outputs.task_output_status)"
+	" RETURNING " TASK_OUTPUT_COLUMNS,
+	6, {UUIDOID, TEXTOID, JSONBOID, JSONBOID, TEXTARRAYOID, TEXTOID}
+};
 
 /*
  * RequireArgument
@@ -74,9 +65,7 @@ create_flow_execution(PG_FUNCTION_ARGS)
 {
 	pg_uuid_t	org_id;
 	pg_uuid_t  *id = palloc(sizeof(pg_uuid_t));
-	Oid			argtypes[3] = {UUIDOID, UUIDOID, TEXTOID};
 	Datum		args[3];
-	SPIPlanPtr	plan;
 	int			rc;
 
 	RequireCurrentOrgId(&org_id);
@@ -92,11 +81,7 @@ create_flow_execution(PG_FUNCTION_ARGS)
 
 	if ((rc = SPI_connect()) != SPI_OK_CONNECT)
 		ReportUnexpectedSPIResult("SPI_connect", rc);
-	plan = PreparedPlan(&create_flow_execution_plan,
-						"INSERT INTO task_outputs.flow_executions (id, organization_id, name)"
-						" VALUES ($1, $2, $3)",
-						3, argtypes);
-	rc = SPI_execute_plan(plan, args, NULL, false, 0);
+	rc = ExecutePreparedQuery(&create_flow_execution_query, args, NULL, false, 0);
 	if (rc != SPI_OK_INSERT || SPI_processed != 1)
 		ReportUnexpectedSPIResult("flow execution insert", rc);
 	if ((rc = SPI_finish()) != SPI_OK_FINISH)
@@ -114,14 +99,12 @@ record_task_output(PG_FUNCTION_ARGS)
 {
 	pg_uuid_t	org_id;
 	TupleDesc	result_desc;
-	Oid			argtypes[6] = {UUIDOID, TEXTOID, JSONBOID, JSONBOID, TEXTARRAYOID, TEXTOID};
 	Datum		args[6];
 	char		nulls[6];
 	Datum		values[TASK_OUTPUT_NATTS];
 	bool		isnull[TASK_OUTPUT_NATTS];
 	MemoryContext caller_context = CurrentMemoryContext;
 	HeapTuple	result;
-	SPIPlanPtr	plan;
 	int			rc;
 	int			i;
 
@@ -144,13 +127,7 @@ record_task_output(PG_FUNCTION_ARGS)
 
 	if ((rc = SPI_connect()) != SPI_OK_CONNECT)
 		ReportUnexpectedSPIResult("SPI_connect", rc);
-	plan = PreparedPlan(&record_task_output_plan,
-						"INSERT INTO task_outputs.outputs"
-						" (flow_execution_id, task_name, output, summary, tags, status)"
-						" VALUES ($1, $2, $3, $4, $5, $6::task_outputs.task_output_status)"
-						" RETURNING " TASK_OUTPUT_COLUMNS,
-						6, argtypes);
-	rc = SPI_execute_plan(plan, args, nulls, false, 0);
+	rc = ExecutePreparedQuery(&record_task_output_query, args, nulls, false, 0);
 	if (rc != SPI_OK_INSERT_RETURNING || SPI_processed != 1)
 		ReportUnexpectedSPIResult("task output insert", rc);
 	CheckTaskOutputDescriptor(SPI_tuptable->tupdesc);

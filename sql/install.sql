@@ -1,0 +1,57 @@
+--
+-- Installing, dropping and installing again; other schemas alongside; a
+-- database owned by a role that does not own the extension's tables.
+--
+CREATE SCHEMA app;
+CREATE TABLE app.outputs (id int);          -- same table name, other schema
+CREATE FUNCTION app.current_org_id() RETURNS int LANGUAGE sql AS 'SELECT 1';
+
+CREATE EXTENSION task_outputs;
+DROP EXTENSION task_outputs;
+CREATE EXTENSION task_outputs;
+
+-- the extension lives in its own schema, which cannot be changed
+SELECT extname, extversion, extnamespace::regnamespace, extrelocatable
+  FROM pg_extension WHERE extname = 'task_outputs';
+CREATE EXTENSION task_outputs SCHEMA app;
+ALTER EXTENSION task_outputs SET SCHEMA app;
+
+-- what it installs
+SELECT pg_describe_object(classid, objid, 0) AS object
+  FROM pg_depend
+ WHERE refclassid = 'pg_extension'::regclass
+   AND refobjid = (SELECT oid FROM pg_extension WHERE extname = 'task_outputs')
+   AND deptype = 'e'
+ ORDER BY 1;
+
+-- the other schema's objects are untouched
+SELECT app.current_org_id(), count(*) FROM app.outputs;
+
+-- a database owned by a role that is not a superuser and owns none of the
+-- extension's objects: the extension is not trusted, so its owner cannot
+-- install it, but a superuser can, and the owner then uses it through the
+-- roles it is granted
+CREATE ROLE regress_db_owner LOGIN;
+CREATE DATABASE regress_owned OWNER regress_db_owner;
+\c regress_owned
+SET ROLE regress_db_owner;
+CREATE EXTENSION task_outputs;
+RESET ROLE;
+CREATE EXTENSION task_outputs;
+SELECT tableowner <> 'regress_db_owner' AS owner_is_other
+  FROM pg_tables WHERE schemaname = 'task_outputs' AND tablename = 'outputs';
+GRANT task_outputs_writer TO regress_db_owner;
+SET ROLE regress_db_owner;
+SET task_outputs.org_id = '0a000000-0000-4000-8000-00000000000a';
+SELECT task_outputs.create_flow_execution('owned', '0f000000-0000-4000-8000-000000000001');
+SELECT (task_outputs.record_task_output('0f000000-0000-4000-8000-000000000001', 'extract')).task_name;
+SELECT json_array_length(task_outputs.list_task_outputs());
+-- the owner of the database is bound by row-level security like anyone
+SET task_outputs.org_id = '0b000000-0000-4000-8000-00000000000b';
+SELECT count(*) FROM task_outputs.outputs;
+RESET ROLE;
+\c contrib_regression
+DROP DATABASE regress_owned;
+REVOKE task_outputs_writer FROM regress_db_owner;
+DROP ROLE regress_db_owner;
+DROP SCHEMA app CASCADE;

@@ -1,0 +1,127 @@
+/*-------------------------------------------------------------------------
+ *
+ * query.c
+ *		The extension's SQL statements: prepared once, run through SPI.
+ *
+ * Every statement is fully schema-qualified, takes its values as
+ * out-of-line parameters and is prepared once per backend and kept with
+ * SPI_keepplan; the plan cache replans it when the tables change or the
+ * user changes (row-level security depends on the user).  The caller is
+ * connected to SPI.
+ *
+ * An error raised inside one of these statements (by a trigger's rule, a
+ * key, row-level security) would carry a CONTEXT line quoting the
+ * extension's internal SQL.  That line says nothing to the caller, who
+ * called an API function, so it is removed before the error goes on; every
+ * other context line is kept.
+ *
+ * src/query.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "executor/spi.h"
+#include "utils/memutils.h"
+
+#include "compat.h"
+#include "query.h"
+#include "task_outputs.h"
+
+/*
+ * PreparedQueryPlan
+ *		The kept plan of query, prepared on first use.
+ */
+SPIPlanPtr
+PreparedQueryPlan(PreparedQuery *query)
+{
+	if (query->plan == NULL)
+	{
+		SPIPlanPtr	plan = SPI_prepare(query->sql, query->nargs, query->argtypes);
+
+		if (plan == NULL)
+			ReportUnexpectedSPIResult("SPI_prepare", SPI_result);
+		if (SPI_keepplan(plan) != 0)
+			elog(ERROR, "SPI_keepplan failed");
+		query->plan = plan;
+	}
+	return query->plan;
+}
+
+/*
+ * RethrowWithoutStatementContext
+ *		Re-throw the error being handled, without the context line that SPI
+ *		added for query's own text.  Called in a PG_CATCH block.
+ */
+static void
+RethrowWithoutStatementContext(PreparedQuery *query, MemoryContext context)
+{
+	ErrorData  *edata;
+	char	   *own_line;
+	size_t		own_len;
+
+	MemoryContextSwitchTo(context);
+	edata = CopyErrorData();
+	FlushErrorState();
+
+	own_line = psprintf("SQL statement \"%s\"", query->sql);
+	own_len = strlen(own_line);
+	if (edata->context != NULL &&
+		strncmp(edata->context, own_line, own_len) == 0 &&
+		(edata->context[own_len] == '\0' || edata->context[own_len] == '\n'))
+	{
+		const char *rest = edata->context + own_len;
+
+		edata->context = (*rest == '\n') ? pstrdup(rest + 1) : NULL;
+	}
+	ReThrowError(edata);
+}
+
+/*
+ * ExecutePreparedQuery
+ *		SPI_execute_plan on query's kept plan.
+ */
+int
+ExecutePreparedQuery(PreparedQuery *query, Datum *values, const char *nulls,
+			 bool read_only, long count)
+{
+	MemoryContext context = CurrentMemoryContext;
+	SPIPlanPtr	plan = PreparedQueryPlan(query);
+	int			rc = 0;
+
+	PG_TRY();
+	{
+		rc = SPI_execute_plan(plan, values, nulls, read_only, count);
+	}
+	PG_CATCH();
+	{
+		RethrowWithoutStatementContext(query, context);
+	}
+	PG_END_TRY();
+	return rc;
+}
+
+/*
+ * ExecutePreparedQueryToReceiver
+ *		Run query's kept plan, sending each row to dest as the executor
+ *		produces it.
+ */
+int
+ExecutePreparedQueryToReceiver(PreparedQuery *query, ParamListInfo params,
+					   bool read_only, DestReceiver *dest)
+{
+	MemoryContext context = CurrentMemoryContext;
+	SPIPlanPtr	plan = PreparedQueryPlan(query);
+	int			rc = 0;
+
+	PG_TRY();
+	{
+		rc = CompatExecutePlanToReceiver(plan, params, read_only, dest);
+	}
+	PG_CATCH();
+	{
+		RethrowWithoutStatementContext(query, context);
+	}
+	PG_END_TRY();
+	return rc;
+}

@@ -1,0 +1,39 @@
+/*-------------------------------------------------------------------------
+ *
+ * query.h
+ *		The extension's SQL statements: prepared once, run through SPI.
+ *
+ * src/query.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef TASK_OUTPUTS_QUERY_H
+#define TASK_OUTPUTS_QUERY_H
+
+#include "executor/spi.h"
+#include "nodes/params.h"
+#include "tcop/dest.h"
+
+#define QUERY_MAX_ARGS 16
+
+/*
+ * A statement of the extension: its text, its parameter types (built-in
+ * types only, so that a kept plan survives the extension being dropped and
+ * created again), and its plan, prepared on first use and kept for the life
+ * of the backend.
+ */
+typedef struct PreparedQuery
+{
+	const char *sql;
+	int			nargs;
+	Oid			argtypes[QUERY_MAX_ARGS];
+	SPIPlanPtr	plan;
+} PreparedQuery;
+
+extern SPIPlanPtr PreparedQueryPlan(PreparedQuery *query);
+extern int	ExecutePreparedQuery(PreparedQuery *query, Datum *values, const char *nulls,
+						 bool read_only, long count);
+extern int	ExecutePreparedQueryToReceiver(PreparedQuery *query, ParamListInfo params,
+								   bool read_only, DestReceiver *dest);
+
+#endif							/* TASK_OUTPUTS_QUERY_H */
