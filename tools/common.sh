@@ -30,11 +30,17 @@ ensure_packages() {
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
-# Build and install the extension into the server.
+# Build and install the extension into the server; with INSTALL_DESTDIR
+# set, into that staging directory instead (no root needed), which
+# start_cluster then points the server at with Debian's extension_destdir.
 build_and_install() {
     echo "== building and installing task_outputs"
     make -s PG_CONFIG="$PG_BIN/pg_config" >/dev/null
-    as_root make -s PG_CONFIG="$PG_BIN/pg_config" install >/dev/null
+    if [ -n "${INSTALL_DESTDIR:-}" ]; then
+        make -s PG_CONFIG="$PG_BIN/pg_config" DESTDIR="$INSTALL_DESTDIR" install >/dev/null
+    else
+        as_root make -s PG_CONFIG="$PG_BIN/pg_config" install >/dev/null
+    fi
 }
 
 # Start a throwaway cluster in a new directory; sets PGHOST, PGPORT,
@@ -54,6 +60,7 @@ start_cluster() {
         echo "unix_socket_directories = '$CLUSTER_DIR'"
         echo "fsync = off"
         echo "max_connections = 60"
+        [ -n "${INSTALL_DESTDIR:-}" ] && echo "extension_destdir = '$INSTALL_DESTDIR'"
         for line in "$@"; do echo "$line"; done
     } | as_owner tee -a "$CLUSTER_DIR/data/postgresql.conf" >/dev/null
     as_owner "$PG_BIN/pg_ctl" -D "$CLUSTER_DIR/data" -l "$CLUSTER_DIR/server.log" -w start >/dev/null || {
