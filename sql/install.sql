@@ -17,7 +17,7 @@ CREATE EXTENSION task_outputs SCHEMA app;
 ALTER EXTENSION task_outputs SET SCHEMA app;
 
 -- what it installs
-SELECT pg_describe_object(classid, objid, 0) AS object
+SELECT regexp_replace(pg_describe_object(classid, objid, 0), '\(.*\)', '()') AS object
   FROM pg_depend
  WHERE refclassid = 'pg_extension'::regclass
    AND refobjid = (SELECT oid FROM pg_extension WHERE extname = 'task_outputs')
