@@ -21,7 +21,7 @@ EXTENSION = task_outputs
 DATA = task_outputs--0.1.0.sql
 PGFILEDESC = "task_outputs - the Task Outputs service inside PostgreSQL"
 
-REGRESS = install model uuid7 tenant record list read_api
+REGRESS = install model uuid7 tenant record list read_api mismatch
 
 PG_CPPFLAGS = -I$(srcdir)/src -Wall -Wextra -Werror \
 	-Wno-unused-parameter -Wno-sign-compare -Wno-missing-field-initializers
