@@ -268,6 +268,9 @@ COMMENT ON FUNCTION @extschema@.revoke_organization(regrole, uuid) IS
  */
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA @extschema@ FROM PUBLIC;
 REVOKE ALL ON ALL TABLES IN SCHEMA @extschema@ FROM PUBLIC;
+REVOKE ALL ON TYPE @extschema@.task_output_status, @extschema@.task_output FROM PUBLIC;
+GRANT USAGE ON TYPE @extschema@.task_output_status, @extschema@.task_output
+	TO task_outputs_reader;
 
 GRANT EXECUTE ON FUNCTION
 	@extschema@.current_org_id(),
