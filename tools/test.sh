@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 . tools/common.sh
 
 ensure_packages make gcc "postgresql-$PG_MAJOR" "postgresql-server-dev-$PG_MAJOR" \
-    "postgresql-$PG_MAJOR-pgtap" libtap-parser-sourcehandler-pgtap-perl libipc-run-perl || exit 1
+    "postgresql-$PG_MAJOR-pgtap" libtap-parser-sourcehandler-pgtap-perl libipc-run-perl \
+    libio-pty-perl sqlsmith || exit 1
 build_and_install || exit 1
 start_cluster || exit 1
 trap stop_cluster EXIT
@@ -42,6 +43,20 @@ prove_failed=$(grep -oE "Failed [0-9]+/[0-9]+ subtests" /tmp/task_outputs-prove.
 grep -q "^Result: PASS" /tmp/task_outputs-prove.$$ || [ "$prove_failed" -gt 0 ] || prove_failed=1
 rm -f /tmp/task_outputs-prove.$$
 tally $((prove_total - prove_failed)) "$prove_failed"
+
+# count prove's "Tests=N" and "Failed n/N subtests" from the file $1
+tally_prove() {
+    local total bad
+    total=$(grep -oE "Tests=[0-9]+" "$1" | grep -oE "[0-9]+" || echo 0)
+    bad=$(grep -oE "Failed [0-9]+/[0-9]+ subtests" "$1" | awk '{split($2,a,"/"); s+=a[1]} END {print s+0}')
+    grep -q "^Result: PASS" "$1" || [ "$bad" -gt 0 ] || bad=1
+    tally $((total - bad)) "$bad"
+}
+
+echo "== Perl TAP (t/*.pl: cancellation, memory, payload limits; clusters of their own)"
+tools/tap.sh --no-build 2>&1 | tee /tmp/task_outputs-tap.$$
+tally_prove /tmp/task_outputs-tap.$$
+rm -f /tmp/task_outputs-tap.$$
 
 echo
 echo "task_outputs tests: $passed passed, $failed failed"
