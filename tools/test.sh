@@ -53,6 +53,16 @@ tally_prove() {
     tally $((total - bad)) "$bad"
 }
 
+echo "== sqlsmith and api-fuzz, short fixed-seed run (tools/sqlsmith.sh for longer ones)"
+CLUSTER_DIR=$CLUSTER_DIR tools/sqlsmith.sh --use-cluster --queries 1000 --seed 1 --seed 2 --fuzz-calls 5000 2>&1 | tee /tmp/task_outputs-smith.$$
+smith=$(grep -oE "^sqlsmith: [0-9]+ checks passed, [0-9]+ failed" /tmp/task_outputs-smith.$$ | grep -oE "[0-9]+" | paste -sd' ')
+if [ -n "$smith" ]; then
+    tally $smith
+else
+    tally 0 1
+fi
+rm -f /tmp/task_outputs-smith.$$
+
 echo "== Perl TAP (t/*.pl: cancellation, memory, payload limits; clusters of their own)"
 tools/tap.sh --no-build 2>&1 | tee /tmp/task_outputs-tap.$$
 tally_prove /tmp/task_outputs-tap.$$
