@@ -63,7 +63,7 @@ else
 fi
 rm -f /tmp/task_outputs-smith.$$
 
-echo "== Perl TAP (t/*.pl: cancellation, memory, payload limits; clusters of their own)"
+echo "== Perl TAP (t/*.pl: cancellation, memory; clusters of their own)"
 tools/tap.sh --no-build 2>&1 | tee /tmp/task_outputs-tap.$$
 tally_prove /tmp/task_outputs-tap.$$
 rm -f /tmp/task_outputs-tap.$$
