@@ -7,7 +7,10 @@ OBJS = \
 	src/uuid7.o \
 	src/json_text.o \
 	src/render.o \
+	src/filters.o \
+	src/receivers.o \
 	src/list.o \
+	src/get.o \
 	src/write.o \
 	src/rules.o \
 	src/errors.o \
@@ -18,7 +21,7 @@ EXTENSION = task_outputs
 DATA = task_outputs--0.1.0.sql
 PGFILEDESC = "task_outputs - the Task Outputs service inside PostgreSQL"
 
-REGRESS = install model uuid7 tenant record list
+REGRESS = install model uuid7 tenant record list read_api mismatch
 
 PG_CPPFLAGS = -I$(srcdir)/src -Wall -Wextra -Werror \
 	-Wno-unused-parameter -Wno-sign-compare -Wno-missing-field-initializers

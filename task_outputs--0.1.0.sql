@@ -190,12 +190,120 @@ LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION @extschema@.record_task_output(uuid, text, jsonb, jsonb, text[], @extschema@.task_output_status) IS
 	'Record the output of a task of a flow execution of the current organization';
 
-CREATE FUNCTION @extschema@.list_task_outputs()
+/*
+ * The read API.  Every reader takes the same filters, with the same names,
+ * types and defaults (a NULL argument means the default); readers are
+ * STABLE, so gateways serve them as GET.  Order is always created_at DESC,
+ * id DESC.
+ */
+CREATE FUNCTION @extschema@.list_task_outputs(
+	flow_execution_id uuid DEFAULT NULL,
+	task_name text DEFAULT NULL,
+	status @extschema@.task_output_status[] DEFAULT NULL,
+	tags text[] DEFAULT NULL,
+	summary_contains jsonb DEFAULT NULL,
+	created_after timestamptz DEFAULT NULL,
+	created_before timestamptz DEFAULT NULL,
+	include_output boolean DEFAULT true,
+	include_deleted boolean DEFAULT false,
+	"limit" int DEFAULT NULL,
+	starting_after uuid DEFAULT NULL)
 RETURNS json
 AS 'MODULE_PATHNAME', 'list_task_outputs'
 LANGUAGE C STABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.list_task_outputs() IS
-	'All task outputs of the current organization as a JSON array, newest first, soft-deleted ones hidden';
+COMMENT ON FUNCTION @extschema@.list_task_outputs(uuid, text, @extschema@.task_output_status[], text[], jsonb, timestamptz, timestamptz, boolean, boolean, int, uuid) IS
+	'The task outputs of the current organization that match the filters, as one JSON array, newest first';
+
+CREATE FUNCTION @extschema@.list_task_outputs_page(
+	flow_execution_id uuid DEFAULT NULL,
+	task_name text DEFAULT NULL,
+	status @extschema@.task_output_status[] DEFAULT NULL,
+	tags text[] DEFAULT NULL,
+	summary_contains jsonb DEFAULT NULL,
+	created_after timestamptz DEFAULT NULL,
+	created_before timestamptz DEFAULT NULL,
+	include_output boolean DEFAULT true,
+	include_deleted boolean DEFAULT false,
+	"limit" int DEFAULT 100,
+	starting_after uuid DEFAULT NULL)
+RETURNS json
+AS 'MODULE_PATHNAME', 'list_task_outputs_page'
+LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.list_task_outputs_page(uuid, text, @extschema@.task_output_status[], text[], jsonb, timestamptz, timestamptz, boolean, boolean, int, uuid) IS
+	'One page of the list: {"object":"list","data":[...],"has_more":...,"next_starting_after":...}';
+
+CREATE FUNCTION @extschema@.task_outputs(
+	flow_execution_id uuid DEFAULT NULL,
+	task_name text DEFAULT NULL,
+	status @extschema@.task_output_status[] DEFAULT NULL,
+	tags text[] DEFAULT NULL,
+	summary_contains jsonb DEFAULT NULL,
+	created_after timestamptz DEFAULT NULL,
+	created_before timestamptz DEFAULT NULL,
+	include_output boolean DEFAULT true,
+	include_deleted boolean DEFAULT false,
+	"limit" int DEFAULT NULL,
+	starting_after uuid DEFAULT NULL)
+RETURNS SETOF @extschema@.task_output
+AS 'MODULE_PATHNAME', 'task_outputs'
+LANGUAGE C STABLE PARALLEL SAFE ROWS 1000;
+COMMENT ON FUNCTION @extschema@.task_outputs(uuid, text, @extschema@.task_output_status[], text[], jsonb, timestamptz, timestamptz, boolean, boolean, int, uuid) IS
+	'The task outputs that match the filters, as task_output records, newest first';
+
+CREATE FUNCTION @extschema@.export_task_outputs(
+	flow_execution_id uuid DEFAULT NULL,
+	task_name text DEFAULT NULL,
+	status @extschema@.task_output_status[] DEFAULT NULL,
+	tags text[] DEFAULT NULL,
+	summary_contains jsonb DEFAULT NULL,
+	created_after timestamptz DEFAULT NULL,
+	created_before timestamptz DEFAULT NULL,
+	include_output boolean DEFAULT true,
+	include_deleted boolean DEFAULT false)
+RETURNS SETOF json
+AS 'MODULE_PATHNAME', 'export_task_outputs'
+LANGUAGE C STABLE PARALLEL SAFE ROWS 10000;
+COMMENT ON FUNCTION @extschema@.export_task_outputs(uuid, text, @extschema@.task_output_status[], text[], jsonb, timestamptz, timestamptz, boolean, boolean) IS
+	'Every task output that matches the filters, one JSON object per row, newest first, in bounded memory';
+
+CREATE FUNCTION @extschema@.count_task_outputs(
+	flow_execution_id uuid DEFAULT NULL,
+	task_name text DEFAULT NULL,
+	status @extschema@.task_output_status[] DEFAULT NULL,
+	tags text[] DEFAULT NULL,
+	summary_contains jsonb DEFAULT NULL,
+	created_after timestamptz DEFAULT NULL,
+	created_before timestamptz DEFAULT NULL,
+	include_output boolean DEFAULT true,
+	include_deleted boolean DEFAULT false)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'count_task_outputs'
+LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.count_task_outputs(uuid, text, @extschema@.task_output_status[], text[], jsonb, timestamptz, timestamptz, boolean, boolean) IS
+	'The exact number of task outputs that match the filters';
+
+CREATE FUNCTION @extschema@.get_task_output(id uuid)
+RETURNS json
+AS 'MODULE_PATHNAME', 'get_task_output'
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.get_task_output(uuid) IS
+	'One task output of the current organization as a JSON object; PT404 when it is not visible';
+
+CREATE FUNCTION @extschema@.get_flow_execution(
+	id uuid,
+	task_name text DEFAULT NULL,
+	status @extschema@.task_output_status[] DEFAULT NULL,
+	tags text[] DEFAULT NULL,
+	summary_contains jsonb DEFAULT NULL,
+	created_after timestamptz DEFAULT NULL,
+	created_before timestamptz DEFAULT NULL,
+	include_output boolean DEFAULT true,
+	include_deleted boolean DEFAULT false)
+RETURNS json
+AS 'MODULE_PATHNAME', 'get_flow_execution'
+LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.get_flow_execution(uuid, text, @extschema@.task_output_status[], text[], jsonb, timestamptz, timestamptz, boolean, boolean) IS
+	'A flow execution of the current organization as a JSON object, with its task outputs that match the filters';
 
 /*
  * Privileges: nothing for PUBLIC; each role gets exactly its API.
@@ -205,7 +313,13 @@ REVOKE ALL ON ALL TABLES IN SCHEMA @extschema@ FROM PUBLIC;
 
 GRANT EXECUTE ON FUNCTION
 	@extschema@.current_org_id(),
-	@extschema@.list_task_outputs()
+	@extschema@.list_task_outputs(uuid, text, @extschema@.task_output_status[], text[], jsonb, timestamptz, timestamptz, boolean, boolean, int, uuid),
+	@extschema@.list_task_outputs_page(uuid, text, @extschema@.task_output_status[], text[], jsonb, timestamptz, timestamptz, boolean, boolean, int, uuid),
+	@extschema@.task_outputs(uuid, text, @extschema@.task_output_status[], text[], jsonb, timestamptz, timestamptz, boolean, boolean, int, uuid),
+	@extschema@.export_task_outputs(uuid, text, @extschema@.task_output_status[], text[], jsonb, timestamptz, timestamptz, boolean, boolean),
+	@extschema@.count_task_outputs(uuid, text, @extschema@.task_output_status[], text[], jsonb, timestamptz, timestamptz, boolean, boolean),
+	@extschema@.get_task_output(uuid),
+	@extschema@.get_flow_execution(uuid, text, @extschema@.task_output_status[], text[], jsonb, timestamptz, timestamptz, boolean, boolean)
 	TO task_outputs_reader;
 GRANT SELECT ON @extschema@.flow_executions, @extschema@.outputs
 	TO task_outputs_reader;

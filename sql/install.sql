@@ -17,7 +17,7 @@ CREATE EXTENSION task_outputs SCHEMA app;
 ALTER EXTENSION task_outputs SET SCHEMA app;
 
 -- what it installs
-SELECT pg_describe_object(classid, objid, 0) AS object
+SELECT regexp_replace(pg_describe_object(classid, objid, 0), '\(.*\)', '()') AS object
   FROM pg_depend
  WHERE refclassid = 'pg_extension'::regclass
    AND refobjid = (SELECT oid FROM pg_extension WHERE extname = 'task_outputs')
@@ -55,3 +55,19 @@ DROP DATABASE regress_owned;
 REVOKE task_outputs_writer FROM regress_db_owner;
 DROP ROLE regress_db_owner;
 DROP SCHEMA app CASCADE;
+
+-- the API keeps working in a session that saw the extension dropped and
+-- created again (its kept plans are prepared anew)
+SET task_outputs.org_id = '0a000000-0000-4000-8000-00000000000a';
+SELECT task_outputs.count_task_outputs(status => '{completed}');
+SELECT task_outputs.create_flow_execution('before', '0f000000-0000-4000-8000-000000000001');
+SELECT (task_outputs.record_task_output('0f000000-0000-4000-8000-000000000001', 'x')).status;
+DROP EXTENSION task_outputs;
+CREATE EXTENSION task_outputs;
+SELECT task_outputs.count_task_outputs(status => '{completed}');
+SELECT task_outputs.create_flow_execution('after', '0f000000-0000-4000-8000-000000000001');
+SELECT (task_outputs.record_task_output('0f000000-0000-4000-8000-000000000001', 'x', status => 'failed')).status;
+SELECT json_array_length(task_outputs.list_task_outputs(status => '{failed}')) AS failed,
+       task_outputs.count_task_outputs(status => '{completed}') AS completed;
+TRUNCATE task_outputs.outputs, task_outputs.flow_executions;
+RESET task_outputs.org_id;

@@ -58,11 +58,11 @@ SELECT r.rolname AS role, m.rolname AS member_of
  ORDER BY 1, 2;
 
 -- functions: volatility, strictness, parallel label, security, comment
-SELECT p.oid::regprocedure AS function, p.provolatile, p.proisstrict,
+SELECT p.proname AS function, p.provolatile, p.proisstrict,
        p.proparallel, p.prosecdef, obj_description(p.oid, 'pg_proc') IS NOT NULL AS commented
   FROM pg_proc p
  WHERE p.pronamespace = 'task_outputs'::regnamespace
- ORDER BY p.oid::regprocedure::text;
+ ORDER BY p.proname;
 
 -- no function name is overloaded (gateways cannot choose between overloads)
 SELECT proname, count(*) FROM pg_proc
@@ -81,14 +81,14 @@ SELECT a.privilege_type AS public_schema_privilege
  WHERE n.nspname = 'task_outputs' AND a.grantee = 0;
 
 -- what each role may do
-SELECT r.role, p.oid::regprocedure AS function
+SELECT r.role, p.proname AS function
   FROM (VALUES ('task_outputs_reader'), ('task_outputs_writer'),
                ('task_outputs_admin'), ('task_outputs_gateway')) r(role),
        pg_proc p
  WHERE p.pronamespace = 'task_outputs'::regnamespace
    AND p.prorettype <> 'trigger'::regtype
    AND has_function_privilege(r.role, p.oid, 'EXECUTE')
- ORDER BY 1, p.oid::regprocedure::text;
+ ORDER BY 1, 2;
 SELECT r.role, c.relname,
        has_table_privilege(r.role, c.oid, 'SELECT') AS sel,
        has_table_privilege(r.role, c.oid, 'INSERT') AS ins,
@@ -102,3 +102,11 @@ SELECT r.role, c.relname,
        pg_class c
  WHERE c.relnamespace = 'task_outputs'::regnamespace AND c.relkind = 'r'
  ORDER BY 1, 2;
+
+-- the readers share their filters: the same names, types and defaults
+SELECT proname, pg_get_function_arguments(oid) AS arguments, pg_get_function_result(oid) AS result
+  FROM pg_proc
+ WHERE pronamespace = 'task_outputs'::regnamespace
+   AND proname IN ('list_task_outputs', 'list_task_outputs_page', 'task_outputs',
+                   'export_task_outputs', 'count_task_outputs', 'get_flow_execution')
+ ORDER BY 1;

@@ -65,6 +65,21 @@ ReportFlowExecutionNotFound(pg_uuid_t *id)
 					   UuidToCString(id))));
 }
 
+/*
+ * ReportTaskOutputNotFound
+ *		PT404 for a task output id (passed as argument) that the caller
+ *		cannot see: unknown, another tenant's, or hidden.
+ */
+void
+ReportTaskOutputNotFound(const char *argument, pg_uuid_t *id)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_TASK_OUTPUTS_NOT_FOUND),
+			 errmsg("task output not found"),
+			 errdetail("%s \"%s\" is not the id of a task output visible to the current organization.",
+					   argument, UuidToCString(id))));
+}
+
 void
 ReportUnexpectedSPIResult(const char *what, int rc)
 {

@@ -1,21 +1,18 @@
 /*-------------------------------------------------------------------------
  *
  * list.c
- *		The list endpoint: all task outputs of the organization as one JSON
- *		array, newest first.
+ *		The list endpoints: list_task_outputs (one JSON array),
+ *		list_task_outputs_page (a page in a list envelope), task_outputs
+ *		(records), export_task_outputs (one JSON object per row, streamed)
+ *		and count_task_outputs.
  *
- * The rows are read through SPI, so row-level security always applies, and
- * rendered as the executor produces them: a DestReceiver turns each slot
- * into JSON text, so no row is copied into an SPI tuple table.  Each row is
- * rendered into a reused row buffer in a per-row memory context that is
- * reset after the row, then appended to the result, which lives in the
- * caller's context and already carries room for the varlena header: the
- * finished buffer is the json datum, without a final copy.  A result that
- * would pass task_outputs.max_result_bytes (at most what one json value can
- * hold) fails with PT413 before it is built, naming the ways around it.
- *
- * The query names the tenant explicitly as well as passing RLS, so the
- * tenant index is always used.
+ * All of them take the same filters (filters.c) and read through SPI, so
+ * row-level security applies; rows are rendered by the receivers
+ * (receivers.c) as the executor produces them.  The set-returning
+ * functions use materialize mode: their rows come from an SPI query, and
+ * SPI state must not be kept across value-per-call calls; the tuplestore
+ * spills to disk past work_mem, so export's memory stays bounded however
+ * large the result.  Order is always created_at DESC, id DESC.
  *
  * src/list.c
  *
@@ -23,165 +20,181 @@
  */
 #include "postgres.h"
 
-#include "catalog/pg_type.h"
 #include "executor/spi.h"
-#include "executor/tuptable.h"
 #include "fmgr.h"
-#include "miscadmin.h"
-#include "nodes/params.h"
-#include "tcop/dest.h"
-#include "utils/memutils.h"
+#include "funcapi.h"
+#include "utils/uuid.h"
 
-#include "query.h"
+#include "compat.h"
+#include "filters.h"
+#include "receivers.h"
 #include "render.h"
 #include "task_outputs.h"
 
 PG_FUNCTION_INFO_V1(list_task_outputs);
+PG_FUNCTION_INFO_V1(list_task_outputs_page);
+PG_FUNCTION_INFO_V1(task_outputs);
+PG_FUNCTION_INFO_V1(export_task_outputs);
+PG_FUNCTION_INFO_V1(count_task_outputs);
 
-/* json_agg puts this between elements of composite type */
-#define JSON_AGG_SEPARATOR ", \n "
+#define DEFAULT_PAGE_LIMIT 100
 
-static PreparedQuery list_query = {
-	"SELECT " TASK_OUTPUT_COLUMNS
-	" FROM task_outputs.outputs"
-	" WHERE organization_id OPERATOR(pg_catalog.=) $1"
-	" AND status OPERATOR(pg_catalog.<>) 'deleted'::task_outputs.task_output_status"
-	" ORDER BY created_at DESC, id DESC",
-	1, {UUIDOID}
-};
+/* (flow_execution_id, task_name … include_deleted, "limit", starting_after) */
+static const FilterArguments paged_arguments = {0, 1, 9, 10};
 
-typedef struct JsonArrayReceiver
-{
-	DestReceiver pub;
-	TaskOutputRenderer renderer;
-	StringInfo	result;			/* header room, "[", the rows so far */
-	StringInfoData row;			/* the row being rendered */
-	MemoryContext row_context;
-	uint64		nrows;
-	Size		max_bytes;
-} JsonArrayReceiver;
+/* (flow_execution_id, task_name … include_deleted) */
+static const FilterArguments filter_arguments = {0, 1, -1, -1};
 
 /*
- * ReportResultTooLarge
- *		PT413 for a result that would not fit one json value.
+ * RunFilterQuery
+ *		Connect to SPI, run the query of kind, disconnect.
  */
 static void
-ReportResultTooLarge(uint64 nrows, Size max_bytes)
+RunFilterQuery(FilterQueryKind kind, TaskOutputFilters *filters,
+			   int64 limit_rows, DestReceiver *dest)
 {
-	ereport(ERROR,
-			(errcode(ERRCODE_TASK_OUTPUTS_TOO_LARGE),
-			 errmsg("result is too large for one json value"),
-			 errdetail("The first " UINT64_FORMAT " task outputs already take more than %zu bytes.",
-					   nrows, max_bytes),
-			 errhint("Use export_task_outputs() to stream any number of rows, or list_task_outputs_page() to paginate.")));
-}
+	int			rc;
 
-static void
-JsonArrayStartup(DestReceiver *self, int operation, TupleDesc typeinfo)
-{
-	CheckTaskOutputDescriptor(typeinfo);
-}
-
-/*
- * JsonArrayReceiveSlot
- *		Render one row and append it to the result.
- */
-static bool
-JsonArrayReceiveSlot(TupleTableSlot *slot, DestReceiver *self)
-{
-	JsonArrayReceiver *receiver = (JsonArrayReceiver *) self;
-	StringInfo	result = receiver->result;
-	MemoryContext oldcontext;
-	int			separator_len = receiver->nrows > 0 ? strlen(JSON_AGG_SEPARATOR) : 0;
-
-	CHECK_FOR_INTERRUPTS();
-	slot_getallattrs(slot);
-
-	oldcontext = MemoryContextSwitchTo(receiver->row_context);
-	resetStringInfo(&receiver->row);
-	RenderTaskOutput(&receiver->renderer, &receiver->row,
-					 slot->tts_values, slot->tts_isnull);
-	MemoryContextSwitchTo(oldcontext);
-
-	/* room for this row, the closing bracket and the terminating NUL */
-	if ((Size) result->len + separator_len + receiver->row.len + 2 > receiver->max_bytes)
-		ReportResultTooLarge(receiver->nrows, receiver->max_bytes);
-
-	if (separator_len > 0)
-		appendBinaryStringInfo(result, JSON_AGG_SEPARATOR, separator_len);
-	appendBinaryStringInfo(result, receiver->row.data, receiver->row.len);
-	receiver->nrows++;
-
-	MemoryContextReset(receiver->row_context);
-	return true;
-}
-
-static void
-JsonArrayShutdown(DestReceiver *self)
-{
-}
-
-static void
-JsonArrayDestroy(DestReceiver *self)
-{
+	if ((rc = SPI_connect()) != SPI_OK_CONNECT)
+		ReportUnexpectedSPIResult("SPI_connect", rc);
+	rc = ExecuteFilterQuery(kind, filters, limit_rows, dest);
+	if (rc != SPI_OK_SELECT)
+		ReportUnexpectedSPIResult("task output query", rc);
+	if ((rc = SPI_finish()) != SPI_OK_FINISH)
+		ReportUnexpectedSPIResult("SPI_finish", rc);
 }
 
 /*
  * list_task_outputs
- *		SQL: every visible task output of the organization in force as a
- *		JSON array, newest first; "[]" when there are none.
+ *		SQL: the task outputs that match the filters as one JSON array,
+ *		newest first; "[]" when none do.
  */
 Datum
 list_task_outputs(PG_FUNCTION_ARGS)
 {
-	pg_uuid_t	org_id;
-	JsonArrayReceiver receiver;
-	StringInfoData result;
-	ParamListInfo params;
+	TaskOutputFilters filters;
+	StringInfo	result;
+	DestReceiver *dest;
+
+	ReadFilterArguments(fcinfo, &paged_arguments, &filters);
+
+	result = MakeJsonResult();
+	appendStringInfoChar(result, '[');
+	dest = CreateJsonArrayReceiver(result, filters.include_output, 0);
+	RunFilterQuery(FILTER_QUERY_ROWS, &filters, filters.limit, dest);
+	dest->rDestroy(dest);
+	appendStringInfoChar(result, ']');
+
+	PG_RETURN_DATUM(JsonResultDatum(result));
+}
+
+/*
+ * list_task_outputs_page
+ *		SQL: one page of the list, in the envelope
+ *		{"object":"list","data":[…],"has_more":…,"next_starting_after":…}.
+ *		The query asks for one row more than the page holds: if it comes,
+ *		there are more, and the next page starts after the page's last row.
+ */
+Datum
+list_task_outputs_page(PG_FUNCTION_ARGS)
+{
+	TaskOutputFilters filters;
+	StringInfo	result;
+	DestReceiver *dest;
+	int64		limit;
+
+	ReadFilterArguments(fcinfo, &paged_arguments, &filters);
+	limit = filters.limit > 0 ? filters.limit : DEFAULT_PAGE_LIMIT;
+
+	result = MakeJsonResult();
+	appendStringInfoString(result, "{\"object\":\"list\",\"data\":[");
+	dest = CreateJsonArrayReceiver(result, filters.include_output, limit);
+	RunFilterQuery(FILTER_QUERY_ROWS, &filters, limit + 1, dest);
+
+	appendStringInfoString(result, "],\"has_more\":");
+	if (ReceivedMoreRows(dest))
+	{
+		appendStringInfoString(result, "true,\"next_starting_after\":");
+		AppendJsonUuid(result, LastReceivedId(dest));
+	}
+	else
+		appendStringInfoString(result, "false,\"next_starting_after\":null");
+	appendStringInfoChar(result, '}');
+	dest->rDestroy(dest);
+
+	PG_RETURN_DATUM(JsonResultDatum(result));
+}
+
+/*
+ * MaterializeFilterQuery
+ *		Run the rows query for a materialize-mode SRF; as_json makes each
+ *		row a json object, else a task_output record.
+ */
+static void
+MaterializeFilterQuery(FunctionCallInfo fcinfo, const FilterArguments *positions,
+					   bool as_json)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	TaskOutputFilters filters;
+	DestReceiver *dest;
+
+	ReadFilterArguments(fcinfo, positions, &filters);
+	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
+	if (!as_json)
+		CheckTaskOutputDescriptor(rsinfo->setDesc);
+
+	dest = CreateTuplestoreReceiver(rsinfo->setResult, rsinfo->setDesc,
+									as_json, filters.include_output);
+	RunFilterQuery(FILTER_QUERY_ROWS, &filters, filters.limit, dest);
+	dest->rDestroy(dest);
+}
+
+/*
+ * task_outputs
+ *		SQL: the task outputs that match the filters, as task_output records.
+ */
+Datum
+task_outputs(PG_FUNCTION_ARGS)
+{
+	MaterializeFilterQuery(fcinfo, &paged_arguments, false);
+	return (Datum) 0;
+}
+
+/*
+ * export_task_outputs
+ *		SQL: every task output that matches the filters, one json object per
+ *		row, for extractions of any size.
+ */
+Datum
+export_task_outputs(PG_FUNCTION_ARGS)
+{
+	MaterializeFilterQuery(fcinfo, &filter_arguments, true);
+	return (Datum) 0;
+}
+
+/*
+ * count_task_outputs
+ *		SQL: the exact number of task outputs that match the filters.
+ */
+Datum
+count_task_outputs(PG_FUNCTION_ARGS)
+{
+	TaskOutputFilters filters;
+	int64		count;
+	bool		isnull;
 	int			rc;
 
-	RequireCurrentOrgId(&org_id);
-
-	/* the result is built in the caller's context, before SPI_connect */
-	initStringInfo(&result);
-	appendStringInfoSpaces(&result, VARHDRSZ);
-	appendStringInfoChar(&result, '[');
-
-	memset(&receiver, 0, sizeof(receiver));
-	receiver.pub.receiveSlot = JsonArrayReceiveSlot;
-	receiver.pub.rStartup = JsonArrayStartup;
-	receiver.pub.rShutdown = JsonArrayShutdown;
-	receiver.pub.rDestroy = JsonArrayDestroy;
-	/* any destination but DestNone (which SPI treats as "discard") */
-	receiver.pub.mydest = DestTuplestore;
-	receiver.result = &result;
-	receiver.max_bytes = MaxAllocSize - 1;
-	InitTaskOutputRenderer(&receiver.renderer, true);
-	initStringInfo(&receiver.row);
-	receiver.row_context = AllocSetContextCreate(CurrentMemoryContext,
-												 "task_outputs list row",
-												 ALLOCSET_DEFAULT_SIZES);
-
-	params = makeParamList(1);
-	params->numParams = 1;
-	params->params[0].value = UUIDPGetDatum(&org_id);
-	params->params[0].isnull = false;
-	params->params[0].pflags = PARAM_FLAG_CONST;
-	params->params[0].ptype = UUIDOID;
+	ReadFilterArguments(fcinfo, &filter_arguments, &filters);
 
 	if ((rc = SPI_connect()) != SPI_OK_CONNECT)
 		ReportUnexpectedSPIResult("SPI_connect", rc);
-	rc = ExecutePreparedQueryToReceiver(&list_query, params, true,
-								(DestReceiver *) &receiver);
-	if (rc != SPI_OK_SELECT)
-		ReportUnexpectedSPIResult("list query", rc);
+	rc = ExecuteFilterQuery(FILTER_QUERY_COUNT, &filters, 0, NULL);
+	if (rc != SPI_OK_SELECT || SPI_processed != 1)
+		ReportUnexpectedSPIResult("task output count", rc);
+	count = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+										SPI_tuptable->tupdesc, 1, &isnull));
 	if ((rc = SPI_finish()) != SPI_OK_FINISH)
 		ReportUnexpectedSPIResult("SPI_finish", rc);
 
-	MemoryContextDelete(receiver.row_context);
-	pfree(receiver.row.data);
-
-	appendStringInfoChar(&result, ']');
-	SET_VARSIZE(result.data, result.len);
-	PG_RETURN_TEXT_P((text *) result.data);
+	PG_RETURN_INT64(count);
 }

@@ -102,13 +102,13 @@ ExecutePreparedQuery(PreparedQuery *query, Datum *values, const char *nulls,
 }
 
 /*
- * ExecutePreparedQueryToReceiver
- *		Run query's kept plan, sending each row to dest as the executor
- *		produces it.
+ * ExecutePreparedQueryWithParams
+ *		Run query's kept plan with params; each row goes to dest as the
+ *		executor produces it, or, when dest is NULL, into SPI_tuptable.
  */
 int
-ExecutePreparedQueryToReceiver(PreparedQuery *query, ParamListInfo params,
-					   bool read_only, DestReceiver *dest)
+ExecutePreparedQueryWithParams(PreparedQuery *query, ParamListInfo params,
+							   bool read_only, DestReceiver *dest)
 {
 	MemoryContext context = CurrentMemoryContext;
 	SPIPlanPtr	plan = PreparedQueryPlan(query);
@@ -116,7 +116,10 @@ ExecutePreparedQueryToReceiver(PreparedQuery *query, ParamListInfo params,
 
 	PG_TRY();
 	{
-		rc = CompatExecutePlanToReceiver(plan, params, read_only, dest);
+		if (dest != NULL)
+			rc = CompatExecutePlanToReceiver(plan, params, read_only, dest);
+		else
+			rc = SPI_execute_plan_with_paramlist(plan, params, read_only, 0);
 	}
 	PG_CATCH();
 	{
@@ -124,4 +127,18 @@ ExecutePreparedQueryToReceiver(PreparedQuery *query, ParamListInfo params,
 	}
 	PG_END_TRY();
 	return rc;
+}
+
+/*
+ * ForgetPreparedQuery
+ *		Free query's kept plan, so that the next use prepares it again.
+ */
+void
+ForgetPreparedQuery(PreparedQuery *query)
+{
+	if (query->plan != NULL)
+	{
+		SPI_freeplan(query->plan);
+		query->plan = NULL;
+	}
 }

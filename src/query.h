@@ -33,7 +33,8 @@ typedef struct PreparedQuery
 extern SPIPlanPtr PreparedQueryPlan(PreparedQuery *query);
 extern int	ExecutePreparedQuery(PreparedQuery *query, Datum *values, const char *nulls,
 						 bool read_only, long count);
-extern int	ExecutePreparedQueryToReceiver(PreparedQuery *query, ParamListInfo params,
-								   bool read_only, DestReceiver *dest);
+extern int	ExecutePreparedQueryWithParams(PreparedQuery *query, ParamListInfo params,
+										   bool read_only, DestReceiver *dest);
+extern void ForgetPreparedQuery(PreparedQuery *query);
 
 #endif							/* TASK_OUTPUTS_QUERY_H */

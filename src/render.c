@@ -87,15 +87,14 @@ InitTaskOutputRenderer(TaskOutputRenderer *renderer, bool include_output)
 }
 
 /*
- * AppendUuid
+ * AppendJsonUuid
  *		A uuid as a quoted JSON string, formatted here rather than through
  *		uuid_out to avoid a palloc'd string per value.
  */
-static void
-AppendUuid(StringInfo out, Datum value)
+void
+AppendJsonUuid(StringInfo out, pg_uuid_t *uuid)
 {
 	static const char hex[] = "0123456789abcdef";
-	pg_uuid_t  *uuid = DatumGetUUIDP(value);
 	char	   *p;
 	int			i;
 
@@ -114,8 +113,12 @@ AppendUuid(StringInfo out, Datum value)
 	out->len += 38;
 }
 
-static void
-AppendText(StringInfo out, Datum value)
+/*
+ * AppendJsonText
+ *		A text datum as a JSON string.
+ */
+void
+AppendJsonText(StringInfo out, Datum value)
 {
 	text	   *t = DatumGetTextPP(value);
 
@@ -162,8 +165,12 @@ AppendStatus(TaskOutputRenderer *renderer, StringInfo out, Datum value)
 	}
 }
 
-static void
-AppendTimestamptz(StringInfo out, Datum value)
+/*
+ * AppendJsonTimestamptz
+ *		A timestamptz datum as to_json renders it, in the session TimeZone.
+ */
+void
+AppendJsonTimestamptz(StringInfo out, Datum value)
 {
 	char		buf[MAXDATELEN + 1];
 
@@ -206,7 +213,7 @@ AppendTextArray(StringInfo out, Datum value)
 		if (elemnulls[i])
 			appendStringInfoString(out, "null");
 		else
-			AppendText(out, elements[i]);
+			AppendJsonText(out, elements[i]);
 	}
 	appendStringInfoChar(out, ']');
 }
@@ -235,11 +242,11 @@ RenderTaskOutput(TaskOutputRenderer *renderer, StringInfo out,
 			case TO_ID:
 			case TO_FLOW_EXECUTION_ID:
 			case TO_ORGANIZATION_ID:
-				AppendUuid(out, values[i]);
+				AppendJsonUuid(out, DatumGetUUIDP(values[i]));
 				break;
 			case TO_TASK_NAME:
 			case TO_LAST_MODIFIED_BY:
-				AppendText(out, values[i]);
+				AppendJsonText(out, values[i]);
 				break;
 			case TO_STATUS:
 				AppendStatus(renderer, out, values[i]);
@@ -253,7 +260,7 @@ RenderTaskOutput(TaskOutputRenderer *renderer, StringInfo out,
 				break;
 			case TO_CREATED_AT:
 			case TO_UPDATED_AT:
-				AppendTimestamptz(out, values[i]);
+				AppendJsonTimestamptz(out, values[i]);
 				break;
 			case TASK_OUTPUT_NATTS:
 				elog(ERROR, "unexpected task_output column %d", i);

@@ -11,6 +11,7 @@
 #define TASK_OUTPUTS_RENDER_H
 
 #include "lib/stringinfo.h"
+#include "utils/uuid.h"
 
 #include "task_outputs.h"
 
@@ -28,6 +29,9 @@ typedef struct TaskOutputRenderer
 
 extern void InitTaskOutputRenderer(TaskOutputRenderer *renderer,
 								   bool include_output);
+extern void AppendJsonUuid(StringInfo out, pg_uuid_t *uuid);
+extern void AppendJsonText(StringInfo out, Datum value);
+extern void AppendJsonTimestamptz(StringInfo out, Datum value);
 extern void RenderTaskOutput(TaskOutputRenderer *renderer, StringInfo out,
 							 Datum *values, bool *isnull);
 

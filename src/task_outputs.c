@@ -29,6 +29,7 @@ char	   *task_outputs_jwt_org_claim = NULL;
 char	   *task_outputs_actor = NULL;
 int			task_outputs_max_output_bytes = 16 * 1024 * 1024;
 int			task_outputs_warn_output_bytes = 0;
+int			task_outputs_max_result_bytes = 1024 * 1024 * 1024;
 
 /*
  * CheckOrgId
@@ -135,6 +136,18 @@ _PG_init(void)
 							0,
 							0,
 							128 * 1024 * 1024,
+							PGC_USERSET,
+							GUC_UNIT_BYTE,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("task_outputs.max_result_bytes",
+							"Largest JSON result of one list call.",
+							"Larger results fail with SQLSTATE PT413; export_task_outputs has no limit.  "
+							"Never more than one json value can hold (1GB).",
+							&task_outputs_max_result_bytes,
+							1024 * 1024 * 1024,
+							1024,
+							1024 * 1024 * 1024,
 							PGC_USERSET,
 							GUC_UNIT_BYTE,
 							NULL, NULL, NULL);

@@ -53,6 +53,7 @@ extern char *task_outputs_jwt_org_claim;
 extern char *task_outputs_actor;
 extern int	task_outputs_max_output_bytes;
 extern int	task_outputs_warn_output_bytes;
+extern int	task_outputs_max_result_bytes;
 
 /* tenant.c: who is asking */
 extern bool GetCurrentOrgId(pg_uuid_t *org_id);
@@ -72,6 +73,8 @@ extern void ReportNoTenant(void) pg_attribute_noreturn();
 extern void ReportInvalidArgument(const char *argument,
 								  const char *detail) pg_attribute_noreturn();
 extern void ReportFlowExecutionNotFound(pg_uuid_t *id) pg_attribute_noreturn();
+extern void ReportTaskOutputNotFound(const char *argument,
+									 pg_uuid_t *id) pg_attribute_noreturn();
 extern void ReportUnexpectedSPIResult(const char *what, int rc) pg_attribute_noreturn();
 extern char *UuidToCString(pg_uuid_t *uuid);
 

@@ -45,17 +45,17 @@ build_and_install() {
 
 # Start a throwaway cluster in a new directory; sets PGHOST, PGPORT,
 # PGUSER, PGDATABASE and CLUSTER_DIR.  Extra postgresql.conf lines may be
-# passed as arguments.
+# passed as arguments.  The port is CLUSTER_PORT if set, else a free one
+# (tried again on another port if a concurrent run took it first).
 start_cluster() {
+    local attempt port
     CLUSTER_DIR=$(mktemp -d /tmp/task_outputs.XXXXXX)
     chmod 755 "$CLUSTER_DIR"
     [ "$(id -u)" -eq 0 ] && chown postgres: "$CLUSTER_DIR"
     as_owner "$PG_BIN/initdb" -D "$CLUSTER_DIR/data" -A trust -U postgres \
         --encoding=UTF8 --locale=C.UTF-8 >"$CLUSTER_DIR/initdb.log" 2>&1 || {
         cat "$CLUSTER_DIR/initdb.log"; return 1; }
-    PGPORT=${PGPORT:-$(free_port)}
     {
-        echo "port = $PGPORT"
         echo "listen_addresses = '127.0.0.1'"
         echo "unix_socket_directories = '$CLUSTER_DIR'"
         echo "fsync = off"
@@ -63,9 +63,17 @@ start_cluster() {
         [ -n "${INSTALL_DESTDIR:-}" ] && echo "extension_destdir = '$INSTALL_DESTDIR'"
         for line in "$@"; do echo "$line"; done
     } | as_owner tee -a "$CLUSTER_DIR/data/postgresql.conf" >/dev/null
-    as_owner "$PG_BIN/pg_ctl" -D "$CLUSTER_DIR/data" -l "$CLUSTER_DIR/server.log" -w start >/dev/null || {
-        cat "$CLUSTER_DIR/server.log"; return 1; }
-    export PGHOST=$CLUSTER_DIR PGPORT PGUSER=postgres PGDATABASE=postgres
+    for attempt in 1 2 3 4 5; do
+        port=${CLUSTER_PORT:-$(free_port)}
+        if as_owner "$PG_BIN/pg_ctl" -D "$CLUSTER_DIR/data" -l "$CLUSTER_DIR/server.log" \
+            -o "-p $port" -w start >/dev/null; then
+            export PGHOST=$CLUSTER_DIR PGPORT=$port PGUSER=postgres PGDATABASE=postgres
+            return 0
+        fi
+        [ -n "${CLUSTER_PORT:-}" ] && break
+    done
+    cat "$CLUSTER_DIR/server.log"
+    return 1
 }
 
 stop_cluster() {
@@ -74,9 +82,9 @@ stop_cluster() {
     rm -rf "$CLUSTER_DIR"
 }
 
-# The first free TCP port from 54320 up.
+# A free TCP port from a random start in 54320-54819 up.
 free_port() {
-    local port=54320
+    local port=$((54320 + RANDOM % 500))
     while (echo >/dev/tcp/127.0.0.1/$port) 2>/dev/null || [ -e "/tmp/.s.PGSQL.$port" ]; do
         port=$((port + 1))
     done

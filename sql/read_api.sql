@@ -1,0 +1,87 @@
+--
+-- The read API's arguments and errors: limit, cursors, ranges, arrays,
+-- not-found ids (the same for another tenant's), include_deleted, results
+-- too large for one json value.
+--
+SET TimeZone = 'UTC';
+SET task_outputs.org_id = '0b000000-0000-4000-8000-00000000000b';
+SELECT task_outputs.create_flow_execution('other tenant', '0f000000-0000-4000-8000-0000000000b1');
+INSERT INTO task_outputs.outputs (id, flow_execution_id, task_name)
+VALUES ('01000000-0000-7000-8000-0000000000b1', '0f000000-0000-4000-8000-0000000000b1', 'secret');
+\set other_id '01000000-0000-7000-8000-0000000000b1'
+SET task_outputs.org_id = '0a000000-0000-4000-8000-00000000000a';
+SELECT task_outputs.create_flow_execution('fe a1', '0f000000-0000-4000-8000-0000000000a1');
+INSERT INTO task_outputs.outputs (id, flow_execution_id, task_name, created_at, output)
+SELECT ('01000000-0000-7000-8000-0000000000' || lpad(g::text, 2, '0'))::uuid,
+       '0f000000-0000-4000-8000-0000000000a1', 'step ' || g,
+       '2026-01-01 00:00:00+00'::timestamptz + (g / 2) * interval '1 minute',
+       jsonb_build_object('n', g, 'pad', repeat('x', 100))
+  FROM generate_series(1, 12) g;
+
+-- limit: 1 to 10000
+SELECT task_outputs.list_task_outputs("limit" => 0);
+SELECT task_outputs.list_task_outputs("limit" => 10001);
+SELECT task_outputs.list_task_outputs_page("limit" => -1);
+SELECT json_array_length(task_outputs.list_task_outputs("limit" => 10000));
+
+-- pages: newest first, ties broken by id, the cursor is the last id
+SELECT task_outputs.list_task_outputs_page("limit" => 3, include_output => false)::json->>'next_starting_after' AS next;
+SELECT e->>'id' AS id, e->>'created_at' AS created_at
+  FROM json_array_elements(task_outputs.list_task_outputs_page("limit" => 3,
+         starting_after => '01000000-0000-7000-8000-000000000010')->'data') e;
+SELECT p->'has_more' AS has_more, p->'next_starting_after' AS next, json_array_length(p->'data') AS n
+  FROM task_outputs.list_task_outputs_page("limit" => 5,
+         starting_after => '01000000-0000-7000-8000-000000000005') p;
+SELECT task_outputs.list_task_outputs_page(task_name => 'none')::text AS empty_page;
+SELECT task_outputs.list_task_outputs(task_name => 'none')::text AS empty_list;
+
+-- an unknown cursor and another tenant's fail the same way
+SELECT task_outputs.list_task_outputs(starting_after => '01000000-0000-7000-8000-0000000000ff');
+SELECT task_outputs.list_task_outputs_page(starting_after => :'other_id');
+
+-- ranges: exclusive bounds, after must be earlier than before
+SELECT task_outputs.list_task_outputs(created_after => '2026-01-02', created_before => '2026-01-01');
+SELECT task_outputs.list_task_outputs(created_after => '2026-01-01', created_before => '2026-01-01');
+SELECT task_outputs.count_task_outputs(created_after => '2026-01-01 00:01:00+00',
+                                       created_before => '2026-01-01 00:03:00+00');
+
+-- array filters: one dimension, no nulls; an empty status list matches nothing
+SELECT task_outputs.list_task_outputs(status => ARRAY['completed', NULL]::task_outputs.task_output_status[]);
+SELECT task_outputs.list_task_outputs(tags => '{{a},{b}}');
+SELECT task_outputs.list_task_outputs(tags => ARRAY[NULL]::text[]);
+SELECT task_outputs.count_task_outputs(status => '{}'), task_outputs.count_task_outputs(tags => '{}');
+SELECT task_outputs.list_task_outputs(status => '{bogus}');
+
+-- by id: unknown, another tenant's: the same PT404
+SELECT task_outputs.get_task_output('01000000-0000-7000-8000-0000000000ff');
+SELECT task_outputs.get_task_output(:'other_id');
+SELECT task_outputs.get_task_output(NULL) IS NULL AS null_for_null;
+SELECT task_outputs.get_task_output('01000000-0000-7000-8000-000000000001')->>'task_name' AS task_name;
+SELECT task_outputs.get_flow_execution('0f000000-0000-4000-8000-0000000000b1');
+SELECT task_outputs.get_flow_execution('0f000000-0000-4000-8000-0000000000ff');
+SELECT task_outputs.get_flow_execution(NULL);
+SELECT json_array_length(task_outputs.get_flow_execution('0f000000-0000-4000-8000-0000000000a1',
+         task_name => 'step 3')->'task_outputs') AS n;
+
+-- include_deleted is for task_outputs_admin
+CREATE ROLE regress_reader IN ROLE task_outputs_reader;
+SET ROLE regress_reader;
+SELECT task_outputs.list_task_outputs(include_deleted => true);
+SELECT task_outputs.count_task_outputs(include_deleted => false);
+RESET ROLE;
+DROP ROLE regress_reader;
+
+-- a result that would not fit (task_outputs.max_result_bytes, at most 1GB)
+SET task_outputs.max_result_bytes = '1kB';
+SELECT task_outputs.list_task_outputs();
+SELECT length(task_outputs.list_task_outputs("limit" => 1)::text) > 0 AS one_row_fits;
+SELECT count(*) FROM task_outputs.export_task_outputs();
+RESET task_outputs.max_result_bytes;
+SET task_outputs.max_result_bytes = '2GB';
+
+-- export in the target list and in FROM
+SELECT count(*) FROM (SELECT task_outputs.export_task_outputs(include_output => false)) s;
+SELECT j->>'task_name' AS task_name FROM task_outputs.export_task_outputs(task_name => 'step 12') j;
+
+RESET task_outputs.org_id;
+TRUNCATE task_outputs.outputs, task_outputs.flow_executions;
