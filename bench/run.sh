@@ -36,7 +36,7 @@ done
 
 OUT=bench/out
 mkdir -p "$OUT" bench/results
-rm -f "$OUT"/plan-*.txt "$OUT"/mem-* "$OUT"/case-*.err
+rm -f "$OUT"/plan-*.txt "$OUT"/mem-* "$OUT"/case-*.err "$OUT"/times-*.txt
 if [ "$MODE" = full ]; then
     REPORT=bench/results/latest.md
     CHART=bench/results/latest.svg
@@ -48,8 +48,9 @@ fi
 START_TIME=$(date +%s)
 DEPTH=$((150000 / DIVISOR))         # rows before the deep page
 PAGE=100
-RUNS_BIG=7                          # runs of the big cases (after one warm-up)
-RUNS_SMALL=21                       # runs of the small ones
+ROUNDS=3                            # rounds, each case once per round
+RUNS_BIG=3                          # runs per round of the big cases
+RUNS_SMALL=7                        # runs per round of the small ones
 SLICES=$((100 / (DIVISOR > 1 ? 5 : 1)))
 MEM_BUDGET_MB=64
 
@@ -163,23 +164,42 @@ session_sql() {
     for s in "$@"; do echo "SET $s;"; done
 }
 
-# time_case ID ROLE ORG RUNS QUERY [SETTING...] -- the median of RUNS runs
-# of QUERY as ROLE with tenant ORG; sets MS[ID] and RESULT[ID], or ERR[ID].
+# time_case ID ROLE ORG RUNS QUERY [SETTING...] -- RUNS runs of QUERY as
+# ROLE with tenant ORG, in a new session, after a warm-up run; appends the
+# times to $OUT/times-ID.txt and sets RESULT[ID], or ERR[ID] on failure.
 time_case() {
     local id=$1 role=$2 org=$3 runs=$4 query=$5
     shift 5
     local line
     line=$( { session_sql "$org" "$@"
-              echo "SELECT round(median_ms::numeric, 3), result FROM bench.time_ms(\$bench\$$query\$bench\$, $runs);"
+              echo "SELECT array_to_string(all_ms, ','), result FROM bench.time_ms(\$bench\$$query\$bench\$, $runs);"
             } | psql -X -q -At -F' ' -v ON_ERROR_STOP=1 -U "$role" 2>"$OUT/case-$id.err")
     if [ $? -ne 0 ] || [ -z "$line" ]; then
         ERR[$id]=$(grep -m1 -E "ERROR|FATAL" "$OUT/case-$id.err" | sed 's/^psql:[^ ]* //')
         echo "   $id: failed: ${ERR[$id]}"
         return 1
     fi
-    MS[$id]=${line%% *}
+    echo "${line%% *}" | tr ',' '\n' >>"$OUT/times-$id.txt"
     RESULT[$id]=${line#* }
-    printf "   %-22s %10.1f ms  (%s bytes, median of %d)\n" "$id" "${MS[$id]}" "${RESULT[$id]}" "$runs"
+}
+
+# median ID -- the median of every time of case ID; sets MS[ID]
+median() {
+    local id=$1
+    [ -s "$OUT/times-$id.txt" ] || return 1
+    MS[$id]=$(sort -g "$OUT/times-$id.txt" | awk '{v[NR] = $1} END {
+        printf "%.3f", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
+    printf "   %-22s %10.2f ms  (%s bytes, median of %d runs)\n" "$id" "${MS[$id]}" \
+        "${RESULT[$id]}" "$(wc -l <"$OUT/times-$id.txt")"
+}
+
+# rounds CASE_FUNCTION... -- ROUNDS rounds of the given cases, interleaved
+# so that the noise of a shared machine falls on figure and baseline alike
+rounds() {
+    local r f
+    for r in $(seq "$ROUNDS"); do
+        for f in "$@"; do $f; done
+    done
 }
 
 # plan_summary FILE -- the scan nodes of a plan, and its buffers, on one line
@@ -293,10 +313,17 @@ log "case 1: list_task_outputs() over the big tenant ($BIG_VISIBLE rows)"
 LIST_C="SELECT octet_length(task_outputs.list_task_outputs()::text)"
 POSTGREST=$(json_agg_sql)
 JSONB_TEXT="SELECT sum(octet_length(summary::text) + coalesce(octet_length(output::text), 0)) FROM (SELECT summary, output FROM task_outputs.outputs WHERE status <> 'deleted' ORDER BY created_at DESC, id DESC) t"
-time_case list_c bench_reader "$BIG" $RUNS_BIG "$LIST_C"
-time_case postgrest bench_reader "$BIG" $RUNS_BIG "$POSTGREST"
+case_list_c() { time_case list_c bench_reader "$BIG" $RUNS_BIG "$LIST_C"; }
+case_postgrest() { time_case postgrest bench_reader "$BIG" $RUNS_BIG "$POSTGREST"; }
 # JIT is off in this cluster; the PostgREST baseline is the faster of the two
-time_case postgrest_jit bench_reader "$BIG" $RUNS_BIG "$POSTGREST" "jit = on"
+case_postgrest_jit() { time_case postgrest_jit bench_reader "$BIG" $RUNS_BIG "$POSTGREST" "jit = on"; }
+# the same index scan, in the same order, for the jsonb rendering baseline
+case_jsonb_text() {
+    time_case jsonb_text bench_reader "$BIG" $RUNS_BIG "$JSONB_TEXT" \
+        "enable_seqscan = off" "enable_bitmapscan = off" "enable_sort = off"
+}
+rounds case_list_c case_postgrest case_postgrest_jit case_jsonb_text
+for id in list_c postgrest postgrest_jit jsonb_text; do median $id; done
 POSTGREST_NOJIT=${MS[postgrest]:-}
 if [ -n "${MS[postgrest_jit]:-}" ] && [ -n "${MS[postgrest]:-}" ] &&
    awk "BEGIN {exit !(${MS[postgrest_jit]} < ${MS[postgrest]})}"; then
@@ -305,9 +332,6 @@ if [ -n "${MS[postgrest_jit]:-}" ] && [ -n "${MS[postgrest]:-}" ] &&
 else
     POSTGREST_NOTE="without JIT"
 fi
-# the same index scan, in the same order, for the jsonb rendering baseline
-time_case jsonb_text bench_reader "$BIG" $RUNS_BIG "$JSONB_TEXT" \
-    "enable_seqscan = off" "enable_bitmapscan = off" "enable_sort = off"
 SAME_AS_POSTGREST=$( { session_sql "$BIG"
     echo "SELECT md5(task_outputs.list_task_outputs()::text) = (SELECT md5(coalesce(json_agg(t), '[]')::text) FROM (SELECT $COLUMNS FROM task_outputs.outputs WHERE status <> 'deleted' ORDER BY created_at DESC, id DESC) t);"
     } | psql -X -q -At -U bench_reader 2>&1 | sed 's/^t$/yes/; s/^f$/**no**/')
@@ -326,8 +350,11 @@ if have_function list_task_outputs_page starting_after limit; then
     PAGE_AVAILABLE=1
     FIRST_PAGE="SELECT octet_length(task_outputs.list_task_outputs_page(\"limit\" => $PAGE)::text)"
     DEEP_PAGE="SELECT octet_length(task_outputs.list_task_outputs_page(starting_after => '$DEEP_ID', \"limit\" => $PAGE)::text)"
-    time_case first_page bench_reader "$BIG" $RUNS_SMALL "$FIRST_PAGE"
-    time_case deep_page bench_reader "$BIG" $RUNS_SMALL "$DEEP_PAGE"
+    case_first_page() { time_case first_page bench_reader "$BIG" $RUNS_SMALL "$FIRST_PAGE"; }
+    case_deep_page() { time_case deep_page bench_reader "$BIG" $RUNS_SMALL "$DEEP_PAGE"; }
+    case_offset() { time_case offset bench_reader "$BIG" $RUNS_SMALL "$OFFSET_SQL"; }
+    rounds case_first_page case_deep_page case_offset
+    for id in first_page deep_page offset; do median $id; done
     SAME_AS_OFFSET=$( { session_sql "$BIG"
         echo "SELECT ARRAY(SELECT (e->>'id')::uuid FROM json_array_elements(task_outputs.list_task_outputs_page(starting_after => '$DEEP_ID', \"limit\" => $PAGE)->'data') e) = ARRAY(SELECT id FROM task_outputs.outputs WHERE status <> 'deleted' ORDER BY created_at DESC, id DESC OFFSET $DEPTH LIMIT $PAGE);"
         } | psql -X -q -At -U bench_reader 2>&1 | sed 's/^t$/yes/; s/^f$/**no**/')
@@ -336,17 +363,21 @@ if have_function list_task_outputs_page starting_after limit; then
 else
     PAGE_AVAILABLE=0
     echo "   list_task_outputs_page(starting_after, limit): not available in this build"
+    case_offset() { time_case offset bench_reader "$BIG" $RUNS_SMALL "$OFFSET_SQL"; }
+    rounds case_offset
+    median offset
 fi
-time_case offset bench_reader "$BIG" $RUNS_SMALL "$OFFSET_SQL"
 explain_sql offset bench_reader "$BIG" "$BIG_ROWS" "$OFFSET_SQL"
 
 log "case 3: a small tenant's list ($SMALL_VISIBLE rows) under RLS vs an explicit WHERE"
 RLS_SQL=$(json_agg_sql)
 WHERE_SQL=$(json_agg_sql "organization_id = '$SMALL'")
-time_case small_rls bench_reader "$SMALL" $RUNS_SMALL "$RLS_SQL"
-time_case small_where postgres "" $RUNS_SMALL "$WHERE_SQL"
-time_case small_c_rls bench_reader "$SMALL" $RUNS_SMALL "$LIST_C"
-time_case small_c_super postgres "$SMALL" $RUNS_SMALL "$LIST_C"
+case_small_rls() { time_case small_rls bench_reader "$SMALL" $RUNS_SMALL "$RLS_SQL"; }
+case_small_where() { time_case small_where postgres "" $RUNS_SMALL "$WHERE_SQL"; }
+case_small_c_rls() { time_case small_c_rls bench_reader "$SMALL" $RUNS_SMALL "$LIST_C"; }
+case_small_c_super() { time_case small_c_super postgres "$SMALL" $RUNS_SMALL "$LIST_C"; }
+rounds case_small_rls case_small_where case_small_c_rls case_small_c_super
+for id in small_rls small_where small_c_rls small_c_super; do median $id; done
 explain_sql small_rls bench_reader "$SMALL" $((SMALL_VISIBLE * 2)) "$RLS_SQL"
 explain_sql small_where postgres "" $((SMALL_VISIBLE * 2)) "$WHERE_SQL"
 explain_c small_c_rls "$SMALL" $((SMALL_VISIBLE * 2)) "$LIST_C"
@@ -415,7 +446,7 @@ row "small tenant ($(fmt_int "$SMALL_VISIBLE") rows), \`json_agg\` under RLS as 
 row "small tenant, \`list_task_outputs()\` as the tenant" \
     small_c_rls "the same as superuser (RLS bypassed)" small_c_super "<=" 1.1 "≤ 1.1" "RLS vs none (C)"
 
-export_bytes_text() { [ -n "${RESULT[$1]:-}" ] && echo "$(fmt_int "${RESULT[$1]% *}") rows, $(awk -v b="${RESULT[$1]#* }" 'BEGIN { printf "%.2f GB", b / 1073741824 }')"; }
+export_bytes_text() { [ -n "${RESULT[$1]:-}" ] && echo "$(fmt_int "${RESULT[$1]% *}") rows, $(awk -v b="${RESULT[$1]#* }" 'BEGIN { printf "%.2f GB (%.2f GiB)", b / 1e9, b / 1073741824 }')"; }
 if [ "$EXPORT_AVAILABLE" = 1 ] && [ -n "${MEM_PEAK[export]:-}" ]; then
     grow=$(awk -v p="${MEM_PEAK[export]}" -v i="${MEM_IDLE[export]}" 'BEGIN { printf "%.1f", p - i }')
     ratio=$(awk -v g="$grow" -v b="$MEM_BUDGET_MB" 'BEGIN { printf "%.3f", g / b }')
@@ -428,7 +459,7 @@ if [ "$EXPORT_AVAILABLE" = 1 ] && [ -n "${MEM_PEAK[export]:-}" ]; then
     if [ -n "${ERR[export_json_agg]:-}" ]; then
         jbase="fails after $(fmt_ms "${MS[export_json_agg]}"), +$(awk -v p="${MEM_PEAK[export_json_agg]}" -v i="${MEM_IDLE[export_json_agg]}" 'BEGIN { printf "%.0f", p - i }') MB: ${ERR[export_json_agg]}"
     else
-        jbase="completes ($(export_bytes_text export_json_agg), below the 1 GB limit at this scale) in $(fmt_ms "${MS[export_json_agg]}"), +$(awk -v p="${MEM_PEAK[export_json_agg]}" -v i="${MEM_IDLE[export_json_agg]}" 'BEGIN { printf "%.0f", p - i }') MB"
+        jbase="completes ($(export_bytes_text export_json_agg), below the 1 GiB limit at this scale) in $(fmt_ms "${MS[export_json_agg]}"), +$(awk -v p="${MEM_PEAK[export_json_agg]}" -v i="${MEM_IDLE[export_json_agg]}" 'BEGIN { printf "%.0f", p - i }') MB"
     fi
     ROWS+="| \`export_task_outputs()\`, export tenant | $figure | \`json_agg\` over the same rows: $jbase | $ratio of the memory budget | memory < $MEM_BUDGET_MB MB above idle | $met |"$'\n'
     NCASE=$((NCASE + 1))
@@ -463,8 +494,9 @@ RUN_CMD="bench/run.sh"
     echo "the big one holds $(fmt_int "$BIG_ROWS") ($(fmt_int "$BIG_VISIBLE") visible, 1 in 8 soft-deleted), the small one $(fmt_int "$SMALL_VISIBLE") visible —"
     echo "plus an export organization of $(fmt_int "$EXPORT_VISIBLE"); 0.5–1 KB jsonb outputs; $TABLE_MB MB of table and indexes."
     echo
-    echo "Times are medians of $RUNS_BIG runs (big cases) or $RUNS_SMALL runs (small ones) after a warm-up run, in one session, each"
-    echo "statement returning only \`octet_length\` of its result; the tenant's role is a \`task_outputs_reader\` under row-level"
+    echo "Times are medians of $((ROUNDS * RUNS_BIG)) runs (big cases) or $((ROUNDS * RUNS_SMALL)) runs (small ones): $ROUNDS rounds, each case in its own"
+    echo "session per round after a warm-up run (warm cache), the cases of a comparison interleaved; each"
+    echo "statement returns only \`octet_length\` of its result; the tenant's role is a \`task_outputs_reader\` under row-level"
     echo "security. Ratio = the figure's time ÷ the baseline's time (lower is better), except for the export: growth ÷ budget."
     echo
     echo "| case | figure | baseline | ratio | goal | met? |"
