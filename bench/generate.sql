@@ -23,11 +23,13 @@
  *     1.2 GB of JSON: the export case, kept apart from the 1,000,000 above.
  *
  * Outputs are 0.5-1 KB of jsonb (nested objects, arrays, numbers, strings
- * with escapes and non-ASCII text), summaries like {"pages": 10,
- * "word_count": 5000}, 0-5 tags, every status; ten tasks per flow
- * execution, so a completed (flow execution, task) pair is never repeated;
- * created_at spread over 2024 with bursts of 16 outputs sharing one
- * timestamp; ids are UUIDv7 of that timestamp.
+ * with escapes, control characters and non-ASCII text; half of the failed
+ * ones have none), summaries like {"pages": 10, "word_count": 5000}, 1.5
+ * tags on average, every status; ten tasks per flow execution, so a
+ * completed (flow execution, task) pair is never repeated; created_at
+ * spread over 2024 with bursts of 16 outputs sharing one timestamp; ids are
+ * UUIDv7 of that timestamp.  Only updated_at (stamped by the trigger) and
+ * so the exact JSON size differ from one run to the next.
  */
 \set ON_ERROR_STOP on
 \if :{?divisor}

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # bench/run.sh -- the read benchmark of task_outputs, in one command.
 #
-#   bench/run.sh            the full data set (2,000,000 outputs; ~30 min)
-#   bench/run.sh --quick    1/20 of it, for development (~2 min)
+#   bench/run.sh            the full data set (2,000,000 outputs; ~10 min)
+#   bench/run.sh --quick    1/20 of it, for development (~1 min)
 #   bench/run.sh --keep     leave the cluster running at the end
 #
 # Builds and installs the extension (into INSTALL_DESTDIR when set), starts
@@ -48,9 +48,13 @@ fi
 START_TIME=$(date +%s)
 DEPTH=$((150000 / DIVISOR))         # rows before the deep page
 PAGE=100
-ROUNDS=3                            # rounds, each case once per round
-RUNS_BIG=3                          # runs per round of the big cases
-RUNS_SMALL=7                        # runs per round of the small ones
+# Each comparison runs in rounds, its cases interleaved, each case in a new
+# session per round with a warm-up run: the noise of a shared machine then
+# falls on figure and baseline alike.
+ROUNDS_BIG=5                        # rounds of the big cases (a second or more)
+RUNS_BIG=2                          # runs per round
+ROUNDS_SMALL=10                     # rounds of the small ones (milliseconds)
+RUNS_SMALL=3
 SLICES=$((100 / (DIVISOR > 1 ? 5 : 1)))
 MEM_BUDGET_MB=64
 
@@ -193,11 +197,11 @@ median() {
         "${RESULT[$id]}" "$(wc -l <"$OUT/times-$id.txt")"
 }
 
-# rounds CASE_FUNCTION... -- ROUNDS rounds of the given cases, interleaved
-# so that the noise of a shared machine falls on figure and baseline alike
+# rounds N CASE_FUNCTION... -- N rounds of the given cases, interleaved
 rounds() {
-    local r f
-    for r in $(seq "$ROUNDS"); do
+    local n=$1 r f
+    shift
+    for r in $(seq "$n"); do
         for f in "$@"; do $f; done
     done
 }
@@ -281,6 +285,7 @@ memory_case() {
     local samples="$OUT/mem-$id.txt" line
     rm -f "$samples" "$samples.done"
     line=$( { session_sql "$org"
+              echo "\\set VERBOSITY verbose"
               echo "SELECT pg_backend_pid() AS pid \\gset"
               echo "\\setenv BENCH_PID :pid"
               echo "\\! bench/memwatch.sh $samples"
@@ -294,10 +299,11 @@ memory_case() {
     for i in $(seq 50); do [ -e "$samples.done" ] && break; sleep 0.1; done
     MS[$id]=${line%% *}
     if grep -q ERROR "$OUT/case-$id.err"; then
-        ERR[$id]=$(grep -m1 ERROR "$OUT/case-$id.err" | sed 's/^psql:[^ ]* //')
+        # "ERROR:  53200: out of memory" and its DETAIL, on one line
+        ERR[$id]=$(grep -m1 ERROR "$OUT/case-$id.err" | sed 's/^psql:[^ ]* //; s/^ERROR: *\([0-9A-Z]\{5\}\): /ERROR \1: /')
         local detail
         detail=$(grep -m1 DETAIL "$OUT/case-$id.err" | sed 's/^DETAIL: *//')
-        [ -n "$detail" ] && ERR[$id]="${ERR[$id]} ($detail)"
+        [ -n "$detail" ] && ERR[$id]="${ERR[$id]} — $detail"
     else
         RESULT[$id]=${line#* }
     fi
@@ -322,7 +328,7 @@ case_jsonb_text() {
     time_case jsonb_text bench_reader "$BIG" $RUNS_BIG "$JSONB_TEXT" \
         "enable_seqscan = off" "enable_bitmapscan = off" "enable_sort = off"
 }
-rounds case_list_c case_postgrest case_postgrest_jit case_jsonb_text
+rounds $ROUNDS_BIG case_list_c case_postgrest case_postgrest_jit case_jsonb_text
 for id in list_c postgrest postgrest_jit jsonb_text; do median $id; done
 POSTGREST_NOJIT=${MS[postgrest]:-}
 if [ -n "${MS[postgrest_jit]:-}" ] && [ -n "${MS[postgrest]:-}" ] &&
@@ -353,7 +359,7 @@ if have_function list_task_outputs_page starting_after limit; then
     case_first_page() { time_case first_page bench_reader "$BIG" $RUNS_SMALL "$FIRST_PAGE"; }
     case_deep_page() { time_case deep_page bench_reader "$BIG" $RUNS_SMALL "$DEEP_PAGE"; }
     case_offset() { time_case offset bench_reader "$BIG" $RUNS_SMALL "$OFFSET_SQL"; }
-    rounds case_first_page case_deep_page case_offset
+    rounds $ROUNDS_SMALL case_first_page case_deep_page case_offset
     for id in first_page deep_page offset; do median $id; done
     SAME_AS_OFFSET=$( { session_sql "$BIG"
         echo "SELECT ARRAY(SELECT (e->>'id')::uuid FROM json_array_elements(task_outputs.list_task_outputs_page(starting_after => '$DEEP_ID', \"limit\" => $PAGE)->'data') e) = ARRAY(SELECT id FROM task_outputs.outputs WHERE status <> 'deleted' ORDER BY created_at DESC, id DESC OFFSET $DEPTH LIMIT $PAGE);"
@@ -364,7 +370,7 @@ else
     PAGE_AVAILABLE=0
     echo "   list_task_outputs_page(starting_after, limit): not available in this build"
     case_offset() { time_case offset bench_reader "$BIG" $RUNS_SMALL "$OFFSET_SQL"; }
-    rounds case_offset
+    rounds $ROUNDS_SMALL case_offset
     median offset
 fi
 explain_sql offset bench_reader "$BIG" "$BIG_ROWS" "$OFFSET_SQL"
@@ -376,7 +382,7 @@ case_small_rls() { time_case small_rls bench_reader "$SMALL" $RUNS_SMALL "$RLS_S
 case_small_where() { time_case small_where postgres "" $RUNS_SMALL "$WHERE_SQL"; }
 case_small_c_rls() { time_case small_c_rls bench_reader "$SMALL" $RUNS_SMALL "$LIST_C"; }
 case_small_c_super() { time_case small_c_super postgres "$SMALL" $RUNS_SMALL "$LIST_C"; }
-rounds case_small_rls case_small_where case_small_c_rls case_small_c_super
+rounds $ROUNDS_SMALL case_small_rls case_small_where case_small_c_rls case_small_c_super
 for id in small_rls small_where small_c_rls small_c_super; do median $id; done
 explain_sql small_rls bench_reader "$SMALL" $((SMALL_VISIBLE * 2)) "$RLS_SQL"
 explain_sql small_where postgres "" $((SMALL_VISIBLE * 2)) "$WHERE_SQL"
@@ -422,7 +428,7 @@ row() {
     ratio=$(awk -v f="$f" -v b="$b" 'BEGIN { printf "%.3f", f / b }')
     met=$(awk -v r="$ratio" -v g="$goal" -v op="$op" 'BEGIN { print ((op == "<" ? r < g : r <= g) ? "yes" : "**no**") }')
     local speed
-    speed=$(awk -v r="$ratio" 'BEGIN { if (r < 1) printf " (%.1f× faster)", 1 / r; else printf " (%.2f× the time)", r }')
+    speed=$(awk -v r="$ratio" 'BEGIN { if (r < 1) printf " (%.*f× faster)", (1 / r < 2 ? 2 : 1), 1 / r; else printf " (%.2f× the time)", r }')
     ROWS+="| $label | $(fmt_ms "$f") | $blabel: $(fmt_ms "$b") | $ratio$speed | $goal_text | $met |"$'\n'
     NCASE=$((NCASE + 1))
     echo "$NCASE \"$clabel\" $ratio $goal ${met/\*\*no\*\*/no}" >>"$CHART_DAT"
@@ -494,8 +500,9 @@ RUN_CMD="bench/run.sh"
     echo "the big one holds $(fmt_int "$BIG_ROWS") ($(fmt_int "$BIG_VISIBLE") visible, 1 in 8 soft-deleted), the small one $(fmt_int "$SMALL_VISIBLE") visible —"
     echo "plus an export organization of $(fmt_int "$EXPORT_VISIBLE"); 0.5–1 KB jsonb outputs; $TABLE_MB MB of table and indexes."
     echo
-    echo "Times are medians of $((ROUNDS * RUNS_BIG)) runs (big cases) or $((ROUNDS * RUNS_SMALL)) runs (small ones): $ROUNDS rounds, each case in its own"
-    echo "session per round after a warm-up run (warm cache), the cases of a comparison interleaved; each"
+    echo "Times are medians of $((ROUNDS_BIG * RUNS_BIG)) runs (big cases: $ROUNDS_BIG rounds of $RUNS_BIG) or $((ROUNDS_SMALL * RUNS_SMALL)) runs (small ones: $ROUNDS_SMALL rounds"
+    echo "of $RUNS_SMALL), the cases of a comparison interleaved round by round, each case in its own session per round"
+    echo "after a warm-up run (warm cache); each"
     echo "statement returns only \`octet_length\` of its result; the tenant's role is a \`task_outputs_reader\` under row-level"
     echo "security. Ratio = the figure's time ÷ the baseline's time (lower is better), except for the export: growth ÷ budget."
     echo
@@ -514,6 +521,17 @@ RUN_CMD="bench/run.sh"
     echo "- Memory is the backend's private memory (RssAnon of \`/proc/<pid>/status\`, sampled 20 times a second), idle → peak:"
     for id in export export_json_agg export_list; do
         [ -n "${MEM_PEAK[$id]:-}" ] && echo "  $id ${MEM_IDLE[$id]} → ${MEM_PEAK[$id]} MB."
+    done
+    echo
+    echo "Every time, in ms (the spread is the machine's noise; the ratio of the minima is the least noisy estimate):"
+    echo
+    echo "| case | runs | min | median | max |"
+    echo "|---|---|---|---|---|"
+    for id in list_c postgrest postgrest_jit jsonb_text first_page deep_page offset small_rls small_where small_c_rls small_c_super; do
+        [ -s "$OUT/times-$id.txt" ] || continue
+        sort -g "$OUT/times-$id.txt" | awk -v id="$id" '{v[NR] = $1} END {
+            printf "| %s | %d | %.2f | %.2f | %.2f |\n", id, NR, v[1],
+                (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2, v[NR] }'
     done
     echo
     echo "Plans (\`EXPLAIN (ANALYZE, BUFFERS)\` once per case; the C functions' own statements through auto_explain):"
