@@ -42,7 +42,8 @@ CREATE SCHEMA bench;
 COMMENT ON SCHEMA bench IS 'task_outputs benchmark: generator and timing helpers';
 
 -- The roles the benchmark measures as.  Gateways take the tenant from the
--- session, as PostgREST does after verifying a JWT.
+-- session, as PostgREST does after verifying a JWT; bench_direct is a
+-- direct client, granted the small organization by run.sh.
 DO $roles$
 BEGIN
 	IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'bench_writer') THEN
@@ -54,11 +55,15 @@ BEGIN
 	IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'bench_explain') THEN
 		CREATE ROLE bench_explain LOGIN;
 	END IF;
+	IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'bench_direct') THEN
+		CREATE ROLE bench_direct LOGIN;
+	END IF;
 END
 $roles$;
 GRANT task_outputs_writer, task_outputs_gateway TO bench_writer;
 GRANT task_outputs_reader, task_outputs_gateway TO bench_reader, bench_explain;
-GRANT USAGE ON SCHEMA bench TO bench_writer, bench_reader, bench_explain;
+GRANT task_outputs_reader TO bench_direct;
+GRANT USAGE ON SCHEMA bench TO bench_writer, bench_reader, bench_explain, bench_direct;
 
 -- The seed of every pseudo-random choice.
 CREATE FUNCTION bench.seed() RETURNS bigint
@@ -90,7 +95,7 @@ SELECT i, md5('bench organization ' || i)::uuid,
 FROM generate_series(1, 99) i;
 INSERT INTO bench.orgs
 SELECT 100, md5('bench organization 100')::uuid, 'export', 1000000 / :divisor;
-GRANT SELECT ON bench.orgs TO bench_writer, bench_reader, bench_explain;
+GRANT SELECT ON bench.orgs TO bench_writer, bench_reader, bench_explain, bench_direct;
 
 -- Word pools: plain ASCII, accents, other scripts, characters JSON escapes.
 CREATE FUNCTION bench.word(i int) RETURNS text

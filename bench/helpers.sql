@@ -32,4 +32,4 @@ BEGIN
 	  FROM unnest(all_ms) m;
 END
 $time$;
-GRANT EXECUTE ON FUNCTION bench.time_ms(text, int) TO bench_reader, bench_explain;
+GRANT EXECUTE ON FUNCTION bench.time_ms(text, int) TO bench_reader, bench_explain, bench_direct;

@@ -17,7 +17,8 @@
 # not scan the text as length does), so the timings are the server's work.
 # Reads run as bench_reader, a task_outputs_reader that is a gateway (it
 # takes the tenant from the session, as PostgREST does), under row-level
-# security; only the "explicit WHERE" baselines run as a superuser.
+# security (one case also as bench_direct, a reader granted the small
+# organization); only the "explicit WHERE" baselines run as a superuser.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 . tools/common.sh
@@ -380,12 +381,21 @@ RLS_SQL=$(json_agg_sql)
 WHERE_SQL=$(json_agg_sql "organization_id = '$SMALL'")
 case_small_rls() { time_case small_rls bench_reader "$SMALL" $RUNS_SMALL "$RLS_SQL"; }
 case_small_where() { time_case small_where postgres "" $RUNS_SMALL "$WHERE_SQL"; }
+if have_function grant_organization; then
+    psql_admin -c "SELECT task_outputs.grant_organization('bench_direct', '$SMALL')" >/dev/null || exit 1
+    DIRECT_AVAILABLE=1
+    case_small_direct() { time_case small_direct bench_direct "$SMALL" $RUNS_SMALL "$RLS_SQL"; }
+else
+    DIRECT_AVAILABLE=0
+    case_small_direct() { :; }
+fi
 case_small_c_rls() { time_case small_c_rls bench_reader "$SMALL" $RUNS_SMALL "$LIST_C"; }
 case_small_c_super() { time_case small_c_super postgres "$SMALL" $RUNS_SMALL "$LIST_C"; }
-rounds $ROUNDS_SMALL case_small_rls case_small_where case_small_c_rls case_small_c_super
-for id in small_rls small_where small_c_rls small_c_super; do median $id; done
+rounds $ROUNDS_SMALL case_small_rls case_small_where case_small_direct case_small_c_rls case_small_c_super
+for id in small_rls small_where small_direct small_c_rls small_c_super; do median $id; done
 explain_sql small_rls bench_reader "$SMALL" $((SMALL_VISIBLE * 2)) "$RLS_SQL"
 explain_sql small_where postgres "" $((SMALL_VISIBLE * 2)) "$WHERE_SQL"
+[ "$DIRECT_AVAILABLE" = 1 ] && explain_sql small_direct bench_direct "$SMALL" $((SMALL_VISIBLE * 2)) "$RLS_SQL"
 explain_c small_c_rls "$SMALL" $((SMALL_VISIBLE * 2)) "$LIST_C"
 
 log "case 4: export_task_outputs() over the export tenant ($EXPORT_VISIBLE rows)"
@@ -449,6 +459,9 @@ else
 fi
 row "small tenant ($(fmt_int "$SMALL_VISIBLE") rows), \`json_agg\` under RLS as the tenant" \
     small_rls "superuser, explicit \`WHERE organization_id = …\`" small_where "<=" 1.1 "≤ 1.1" "RLS vs WHERE (SQL)"
+[ "$DIRECT_AVAILABLE" = 1 ] &&
+    row "small tenant, \`json_agg\` under RLS as a directly granted role (not a gateway)" \
+        small_direct "superuser, explicit \`WHERE\`" small_where "<=" 1.1 "≤ 1.1" "RLS (granted) vs WHERE"
 row "small tenant, \`list_task_outputs()\` as the tenant" \
     small_c_rls "the same as superuser (RLS bypassed)" small_c_super "<=" 1.1 "≤ 1.1" "RLS vs none (C)"
 
@@ -527,7 +540,7 @@ RUN_CMD="bench/run.sh"
     echo
     echo "| case | runs | min | median | max |"
     echo "|---|---|---|---|---|"
-    for id in list_c postgrest postgrest_jit jsonb_text first_page deep_page offset small_rls small_where small_c_rls small_c_super; do
+    for id in list_c postgrest postgrest_jit jsonb_text first_page deep_page offset small_rls small_where small_direct small_c_rls small_c_super; do
         [ -s "$OUT/times-$id.txt" ] || continue
         sort -g "$OUT/times-$id.txt" | awk -v id="$id" '{v[NR] = $1} END {
             printf "| %s | %d | %.2f | %.2f | %.2f |\n", id, NR, v[1],
@@ -536,7 +549,7 @@ RUN_CMD="bench/run.sh"
     echo
     echo "Plans (\`EXPLAIN (ANALYZE, BUFFERS)\` once per case; the C functions' own statements through auto_explain):"
     echo
-    for id in list_c postgrest jsonb_text deep_page offset small_rls small_where small_c_rls export; do
+    for id in list_c postgrest jsonb_text deep_page offset small_rls small_where small_direct small_c_rls export; do
         [ -n "${PLAN[$id]:-}" ] && echo "- $id: ${PLAN[$id]}"
     done
 } >"$REPORT"
