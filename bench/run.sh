@@ -530,7 +530,7 @@ RUN_CMD="bench/run.sh"
     echo "- PostgREST baseline without JIT $(fmt_ms "${POSTGREST_NOJIT:-0}"), with JIT $(fmt_ms "${MS[postgrest_jit]:-0}"): the table uses the faster ($POSTGREST_NOTE)."
     echo "- \`list_task_outputs()\` is byte-identical to the PostgREST query's result: $SAME_AS_POSTGREST."
     [ "$PAGE_AVAILABLE" = 1 ] && echo "- The deep page holds exactly the rows of \`OFFSET $DEPTH LIMIT $PAGE\`: $SAME_AS_OFFSET."
-    echo "- \`list_task_outputs()\` over the $(fmt_int "$EXPORT_VISIBLE")-row export tenant $LIST_ALL_TEXT."
+    echo "- \`list_task_outputs()\` over the $(fmt_int "$EXPORT_VISIBLE")-row export tenant ${LIST_ALL_TEXT%.}."
     echo "- Memory is the backend's private memory (RssAnon of \`/proc/<pid>/status\`, sampled 20 times a second), idle → peak:"
     for id in export export_json_agg export_list; do
         [ -n "${MEM_PEAK[$id]:-}" ] && echo "  $id ${MEM_IDLE[$id]} → ${MEM_PEAK[$id]} MB."
