@@ -28,6 +28,8 @@
  */
 #include "postgres.h"
 
+#include <sys/mman.h>
+
 #include "executor/tuptable.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
@@ -40,6 +42,19 @@
 
 /* room kept for what follows the rows: closing brackets, a page's fields */
 #define RESULT_TRAILER_BYTES 128
+
+/* free space kept at the end of a JSON result before each row */
+#define RESULT_RESERVE_BYTES ((Size) 1024 * 1024)
+
+/* rows are rendered straight into the result while it is this far below
+ * what one allocation can hold; closer to that, through the row buffer */
+#define DIRECT_RENDER_HEADROOM ((Size) 256 * 1024 * 1024)
+
+/* size to which a JSON result grows at once when it passes the reserve */
+#define RESULT_MAPPED_BYTES ((Size) 64 * 1024 * 1024)
+
+#define HUGE_PAGE_BYTES ((uintptr_t) 2 * 1024 * 1024)
+#define HUGE_PAGE_ADVICE_BYTES ((Size) 8 * 1024 * 1024)
 
 typedef struct TaskOutputReceiver
 {
@@ -102,6 +117,21 @@ MaxResultBytes(void)
 }
 
 /*
+ * ReportResultTooLarge
+ *		PT413: the first nrows rows would not fit in limit bytes.
+ */
+static void
+ReportResultTooLarge(uint64 nrows, Size limit)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_TASK_OUTPUTS_TOO_LARGE),
+			 errmsg("result is too large for one json value"),
+			 errdetail("The first " UINT64_FORMAT " task outputs take more than %zu bytes (task_outputs.max_result_bytes).",
+					   nrows, limit),
+			 errhint("Use export_task_outputs() to stream any number of rows, or list_task_outputs_page() to read them a page at a time.")));
+}
+
+/*
  * AppendToJsonResult
  *		Append len bytes to result, PT413 when they would not fit; nrows is
  *		the number of rows already in it, for the message.
@@ -112,13 +142,46 @@ AppendToJsonResult(StringInfo result, const char *data, int len, uint64 nrows)
 	Size		limit = MaxResultBytes();
 
 	if ((Size) result->len - VARHDRSZ + len + RESULT_TRAILER_BYTES > limit)
-		ereport(ERROR,
-				(errcode(ERRCODE_TASK_OUTPUTS_TOO_LARGE),
-				 errmsg("result is too large for one json value"),
-				 errdetail("The first " UINT64_FORMAT " task outputs take more than %zu bytes (task_outputs.max_result_bytes).",
-						   nrows + 1, limit),
-				 errhint("Use export_task_outputs() to stream any number of rows, or list_task_outputs_page() to read them a page at a time.")));
+		ReportResultTooLarge(nrows + 1, limit);
 	appendBinaryStringInfo(result, data, len);
+}
+
+/*
+ * ReserveJsonResult
+ *		Keep at least RESULT_RESERVE_BYTES free at the end of result, growing
+ *		it by doubling.  A large result is advised to the kernel as a
+ *		candidate for transparent huge pages: the buffer is written once,
+ *		front to back, and faulting it in 4kB pages (and zeroing them) costs
+ *		about as much as rendering the rows.
+ */
+static void
+ReserveJsonResult(StringInfo result)
+{
+	Size		grow;
+
+	if (result->maxlen - result->len >= RESULT_RESERVE_BYTES)
+		return;
+
+	/*
+	 * Double, but once past the first few megabytes jump to a size that the
+	 * allocator maps on its own: such a block grows by remapping, without
+	 * copying, and its pages cost nothing until they are written.
+	 */
+	grow = Max(result->len, RESULT_RESERVE_BYTES);
+	if (result->len >= (int) RESULT_RESERVE_BYTES && result->maxlen < (int) RESULT_MAPPED_BYTES)
+		grow = RESULT_MAPPED_BYTES - result->len;
+	enlargeStringInfo(result, (int) grow);
+#ifdef MADV_HUGEPAGE
+	if (result->maxlen >= HUGE_PAGE_ADVICE_BYTES)
+	{
+		uintptr_t	start = TYPEALIGN(HUGE_PAGE_BYTES, (uintptr_t) result->data);
+		uintptr_t	end = TYPEALIGN_DOWN(HUGE_PAGE_BYTES,
+										 (uintptr_t) result->data + result->maxlen);
+
+		if (end > start)
+			(void) madvise((void *) start, end - start, MADV_HUGEPAGE);
+	}
+#endif
 }
 
 static void
@@ -173,6 +236,7 @@ static bool
 JsonArrayReceiveSlot(TupleTableSlot *slot, DestReceiver *self)
 {
 	TaskOutputReceiver *receiver = (TaskOutputReceiver *) self;
+	StringInfo	result = receiver->result;
 
 	CHECK_FOR_INTERRUPTS();
 	if (receiver->max_rows > 0 && receiver->nrows >= receiver->max_rows)
@@ -181,13 +245,33 @@ JsonArrayReceiveSlot(TupleTableSlot *slot, DestReceiver *self)
 		return true;
 	}
 	slot_getallattrs(slot);
-	RenderRow(receiver, slot);
 
-	if (receiver->nrows > 0)
-		AppendToJsonResult(receiver->result, JSON_AGG_SEPARATOR,
-						   strlen(JSON_AGG_SEPARATOR), receiver->nrows);
-	AppendToJsonResult(receiver->result, receiver->row.data, receiver->row.len,
-					   receiver->nrows);
+	if ((Size) result->len + DIRECT_RENDER_HEADROOM < MaxAllocSize)
+	{
+		/* the common case: render the row in place, check the size after */
+		MemoryContext oldcontext;
+
+		ReserveJsonResult(result);
+		if (receiver->nrows > 0)
+			appendBinaryStringInfo(result, JSON_AGG_SEPARATOR,
+								   sizeof(JSON_AGG_SEPARATOR) - 1);
+		oldcontext = MemoryContextSwitchTo(receiver->row_context);
+		RenderTaskOutput(&receiver->renderer, result,
+						 slot->tts_values, slot->tts_isnull);
+		MemoryContextSwitchTo(oldcontext);
+		if ((Size) result->len - VARHDRSZ + RESULT_TRAILER_BYTES > MaxResultBytes())
+			ReportResultTooLarge(receiver->nrows + 1, MaxResultBytes());
+	}
+	else
+	{
+		/* near the largest allocation: render apart, append if it fits */
+		RenderRow(receiver, slot);
+		if (receiver->nrows > 0)
+			AppendToJsonResult(result, JSON_AGG_SEPARATOR,
+							   sizeof(JSON_AGG_SEPARATOR) - 1, receiver->nrows);
+		AppendToJsonResult(result, receiver->row.data, receiver->row.len,
+						   receiver->nrows);
+	}
 	RememberId(receiver, slot);
 	receiver->nrows++;
 

@@ -30,19 +30,24 @@
 #include "json_text.h"
 #include "render.h"
 
-/* "key": prefixes of the members, in column order */
-static const char *const member_prefix[TASK_OUTPUT_NATTS] = {
-	"{\"id\":",
-	",\"flow_execution_id\":",
-	",\"organization_id\":",
-	",\"task_name\":",
-	",\"status\":",
-	",\"summary\":",
-	",\"output\":",
-	",\"tags\":",
-	",\"last_modified_by\":",
-	",\"created_at\":",
-	",\"updated_at\":",
+/* "key": prefixes of the members, in column order, with their lengths */
+#define MEMBER(text) {text, sizeof(text) - 1}
+static const struct
+{
+	const char *text;
+	int			len;
+}			member_prefix[TASK_OUTPUT_NATTS] = {
+	MEMBER("{\"id\":"),
+	MEMBER(",\"flow_execution_id\":"),
+	MEMBER(",\"organization_id\":"),
+	MEMBER(",\"task_name\":"),
+	MEMBER(",\"status\":"),
+	MEMBER(",\"summary\":"),
+	MEMBER(",\"output\":"),
+	MEMBER(",\"tags\":"),
+	MEMBER(",\"last_modified_by\":"),
+	MEMBER(",\"created_at\":"),
+	MEMBER(",\"updated_at\":"),
 };
 
 /* the column types the renderer knows, in column order (0: the status enum) */
@@ -181,6 +186,34 @@ AppendJsonTimestamptz(StringInfo out, Datum value)
 }
 
 /*
+ * AppendCachedTimestamptz
+ *		A timestamptz as AppendJsonTimestamptz renders it, reusing the text
+ *		of the previous row's value of the same column when it is the same
+ *		instant: rows come in created_at order, often in bursts that share a
+ *		timestamp, and many rows are written in one transaction.  The
+ *		session TimeZone cannot change during one call.
+ */
+static void
+AppendCachedTimestamptz(RenderedTimestamp *cache, StringInfo out, Datum value)
+{
+	TimestampTz ts = DatumGetTimestampTz(value);
+
+	if (!cache->valid || cache->value != ts)
+	{
+		int			len;
+
+		JsonEncodeDateTime(cache->text + 1, value, TIMESTAMPTZOID, NULL);
+		len = strlen(cache->text + 1);
+		cache->text[0] = '"';
+		cache->text[len + 1] = '"';
+		cache->len = len + 2;
+		cache->value = ts;
+		cache->valid = true;
+	}
+	appendBinaryStringInfo(out, cache->text, cache->len);
+}
+
+/*
  * AppendTextArray
  *		A text[] as a JSON array of strings, as array_to_json renders it.
  *		Arrays of more than one dimension are left to array_to_json itself.
@@ -231,7 +264,7 @@ RenderTaskOutput(TaskOutputRenderer *renderer, StringInfo out,
 
 	for (i = 0; i < TASK_OUTPUT_NATTS; i++)
 	{
-		appendStringInfoString(out, member_prefix[i]);
+		appendBinaryStringInfo(out, member_prefix[i].text, member_prefix[i].len);
 		if (isnull[i] || (i == TO_OUTPUT && !renderer->include_output))
 		{
 			appendBinaryStringInfo(out, "null", 4);
@@ -259,8 +292,10 @@ RenderTaskOutput(TaskOutputRenderer *renderer, StringInfo out,
 				AppendTextArray(out, values[i]);
 				break;
 			case TO_CREATED_AT:
+				AppendCachedTimestamptz(&renderer->created_at, out, values[i]);
+				break;
 			case TO_UPDATED_AT:
-				AppendJsonTimestamptz(out, values[i]);
+				AppendCachedTimestamptz(&renderer->updated_at, out, values[i]);
 				break;
 			case TASK_OUTPUT_NATTS:
 				elog(ERROR, "unexpected task_output column %d", i);
