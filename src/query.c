@@ -21,8 +21,10 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "executor/spi.h"
 #include "utils/memutils.h"
+#include "utils/snapmgr.h"
 
 #include "compat.h"
 #include "query.h"
@@ -92,6 +94,38 @@ ExecutePreparedQuery(PreparedQuery *query, Datum *values, const char *nulls,
 	PG_TRY();
 	{
 		rc = SPI_execute_plan(plan, values, nulls, read_only, count);
+	}
+	PG_CATCH();
+	{
+		RethrowWithoutStatementContext(query, context);
+	}
+	PG_END_TRY();
+	return rc;
+}
+
+/*
+ * ExecutePreparedQueryLatest
+ *		Run query's kept plan, which changes rows, on the latest snapshot:
+ *		it sees every row committed so far, even in a transaction whose own
+ *		snapshot is older.  In REPEATABLE READ and SERIALIZABLE the
+ *		transaction's snapshot is the crosscheck, so changing a row that it
+ *		cannot see is a serialization failure rather than a silent miss (as
+ *		the foreign-key triggers do it).
+ */
+int
+ExecutePreparedQueryLatest(PreparedQuery *query, Datum *values, const char *nulls,
+						   long count)
+{
+	MemoryContext context = CurrentMemoryContext;
+	SPIPlanPtr	plan = PreparedQueryPlan(query);
+	Snapshot	crosscheck = IsolationUsesXactSnapshot() ? GetTransactionSnapshot()
+		: InvalidSnapshot;
+	int			rc = 0;
+
+	PG_TRY();
+	{
+		rc = SPI_execute_snapshot(plan, values, nulls, GetLatestSnapshot(),
+								  crosscheck, false, true, count);
 	}
 	PG_CATCH();
 	{

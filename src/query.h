@@ -33,6 +33,8 @@ typedef struct PreparedQuery
 extern SPIPlanPtr PreparedQueryPlan(PreparedQuery *query);
 extern int	ExecutePreparedQuery(PreparedQuery *query, Datum *values, const char *nulls,
 						 bool read_only, long count);
+extern int	ExecutePreparedQueryLatest(PreparedQuery *query, Datum *values,
+									   const char *nulls, long count);
 extern int	ExecutePreparedQueryWithParams(PreparedQuery *query, ParamListInfo params,
 										   bool read_only, DestReceiver *dest);
 extern void ForgetPreparedQuery(PreparedQuery *query);
