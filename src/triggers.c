@@ -34,9 +34,16 @@
  * the shared lock table; unrelated pairs that share a bucket merely wait
  * for each other's commit.
  *
+ * The supersession UPDATE runs for every completed output written, so its
+ * kept plan must use the (organization_id, flow_execution_id, task_name)
+ * index even when it was made while the table was empty (a fresh install's
+ * first bulk load): a sequential scan per row would make the load
+ * quadratic.  It is planned with sequential scans disabled (query.h).
+ *
  * The flow execution of a new output is looked up once per transaction,
- * user, organization and flow execution (the last one is remembered), so a
- * bulk INSERT into one flow execution pays for one lookup.  The foreign key
+ * user, organization and flow execution (a small cache remembers the
+ * answers), so a bulk INSERT into a few flow executions pays for a few
+ * lookups.  The foreign key
  * still checks every row: the remembered answer only chooses the error.
  *
  * Both tables' first columns are in the order of the task_output type and
@@ -98,6 +105,16 @@ static PreparedQuery flow_execution_visible_query = {
 	2, {UUIDOID, UUIDOID}
 };
 
+static PreparedQuery supersede_probe_query = {
+	"SELECT FROM task_outputs.outputs"
+	" WHERE organization_id OPERATOR(pg_catalog.=) $1"
+	" AND flow_execution_id OPERATOR(pg_catalog.=) $2"
+	" AND task_name OPERATOR(pg_catalog.=) $3"
+	" AND status OPERATOR(pg_catalog.=) 'completed'::task_outputs.task_output_status"
+	" LIMIT 1",
+	3, {UUIDOID, UUIDOID, TEXTOID}, NULL, true
+};
+
 static PreparedQuery supersede_query = {
 	"UPDATE task_outputs.outputs"
 	" SET status = 'stale'::task_outputs.task_output_status"
@@ -105,7 +122,7 @@ static PreparedQuery supersede_query = {
 	" AND flow_execution_id OPERATOR(pg_catalog.=) $2"
 	" AND task_name OPERATOR(pg_catalog.=) $3"
 	" AND status OPERATOR(pg_catalog.=) 'completed'::task_outputs.task_output_status",
-	3, {UUIDOID, UUIDOID, TEXTOID}
+	3, {UUIDOID, UUIDOID, TEXTOID}, NULL, true
 };
 
 static PreparedQuery soft_delete_query = {
@@ -116,35 +133,43 @@ static PreparedQuery soft_delete_query = {
 	2, {UUIDOID, UUIDOID}
 };
 
-/* The last flow execution found visible; see the file header */
+/*
+ * Flow executions found visible in this transaction; see the file header.
+ * A small direct-mapped cache: an entry counts only while its generation
+ * is the current one, and the generation moves on at the end of every
+ * transaction and the abort of every subtransaction.
+ */
+#define VISIBLE_CACHE_SIZE 1024
+
 typedef struct VisibleFlowExecution
 {
-	bool		valid;
+	uint64		generation;
 	Oid			userid;
 	pg_uuid_t	org_id;
 	pg_uuid_t	id;
 } VisibleFlowExecution;
 
-static VisibleFlowExecution last_visible;
+static VisibleFlowExecution visible_cache[VISIBLE_CACHE_SIZE];
+static uint64 visible_generation = 1;
 static bool xact_callbacks_registered = false;
 
 /*
- * ForgetVisibleFlowExecution
- *		Transaction and subtransaction callback: the remembered answer holds
+ * ForgetVisibleFlowExecutions
+ *		Transaction and subtransaction callback: the remembered answers hold
  *		for one transaction (and not past a rolled back subtransaction).
  */
 static void
-ForgetVisibleFlowExecution(XactEvent event, void *arg)
+ForgetVisibleFlowExecutions(XactEvent event, void *arg)
 {
-	last_visible.valid = false;
+	visible_generation++;
 }
 
 static void
-ForgetVisibleFlowExecutionSub(SubXactEvent event, SubTransactionId mySubid,
-							  SubTransactionId parentSubid, void *arg)
+ForgetVisibleFlowExecutionsSub(SubXactEvent event, SubTransactionId mySubid,
+							   SubTransactionId parentSubid, void *arg)
 {
 	if (event == SUBXACT_EVENT_ABORT_SUB)
-		last_visible.valid = false;
+		visible_generation++;
 }
 
 /*
@@ -247,31 +272,36 @@ FlowExecutionVisible(Datum org_id, Datum id)
 
 /*
  * FlowExecutionVisibleOnce
- *		FlowExecutionVisible, remembering the last positive answer for the
- *		rest of the transaction.
+ *		FlowExecutionVisible, remembering positive answers for the rest of
+ *		the transaction.
  */
 static bool
 FlowExecutionVisibleOnce(Datum org_id, Datum id)
 {
 	Oid			userid = GetUserId();
+	pg_uuid_t  *org = DatumGetUUIDP(org_id);
+	pg_uuid_t  *fe = DatumGetUUIDP(id);
+	VisibleFlowExecution *entry;
 
-	if (last_visible.valid && last_visible.userid == userid &&
-		memcmp(&last_visible.org_id, DatumGetUUIDP(org_id), sizeof(pg_uuid_t)) == 0 &&
-		memcmp(&last_visible.id, DatumGetUUIDP(id), sizeof(pg_uuid_t)) == 0)
+	entry = &visible_cache[hash_combine(hash_bytes(org->data, UUID_LEN),
+										hash_bytes(fe->data, UUID_LEN)) % VISIBLE_CACHE_SIZE];
+	if (entry->generation == visible_generation && entry->userid == userid &&
+		memcmp(&entry->org_id, org, sizeof(pg_uuid_t)) == 0 &&
+		memcmp(&entry->id, fe, sizeof(pg_uuid_t)) == 0)
 		return true;
 	if (!FlowExecutionVisible(org_id, id))
 		return false;
 
 	if (!xact_callbacks_registered)
 	{
-		RegisterXactCallback(ForgetVisibleFlowExecution, NULL);
-		RegisterSubXactCallback(ForgetVisibleFlowExecutionSub, NULL);
+		RegisterXactCallback(ForgetVisibleFlowExecutions, NULL);
+		RegisterSubXactCallback(ForgetVisibleFlowExecutionsSub, NULL);
 		xact_callbacks_registered = true;
 	}
-	last_visible.userid = userid;
-	memcpy(&last_visible.org_id, DatumGetUUIDP(org_id), sizeof(pg_uuid_t));
-	memcpy(&last_visible.id, DatumGetUUIDP(id), sizeof(pg_uuid_t));
-	last_visible.valid = true;
+	entry->generation = visible_generation;
+	entry->userid = userid;
+	memcpy(&entry->org_id, org, sizeof(pg_uuid_t));
+	memcpy(&entry->id, fe, sizeof(pg_uuid_t));
 	return true;
 }
 
@@ -328,10 +358,11 @@ NewUuidV7Datum(void)
  *		stale, before a new completed one of that pair is written.
  *
  * The advisory lock serializes the writers of a pair until they commit;
- * the UPDATE then runs on the latest snapshot, so it also finds a completed
- * output that a concurrent writer committed while this one waited (in
- * REPEATABLE READ, finding one that the transaction cannot see is a
- * serialization failure).  The rows it changes go through this same
+ * the lookup and the UPDATE then run on the latest snapshot, so they also
+ * find a completed output that a concurrent writer committed while this
+ * one waited (in REPEATABLE READ, changing one that the transaction cannot
+ * see is a serialization failure).  The UPDATE runs only when the cheaper
+ * lookup found something: usually a task has no current output yet.  The rows it changes go through this same
  * trigger (completed -> stale) and the audit trigger.
  */
 static void
@@ -356,9 +387,16 @@ SupersedeCompleted(Datum org_id, Datum flow_execution_id, Datum task_name)
 	args[0] = org_id;
 	args[1] = flow_execution_id;
 	args[2] = PointerGetDatum(name);
-	rc = ExecutePreparedQueryLatest(&supersede_query, args, NULL, 0);
-	if (rc != SPI_OK_UPDATE)
-		ReportUnexpectedSPIResult("supersession", rc);
+	/* not read_only: it must see the rows written so far by this statement */
+	rc = ExecutePreparedQueryLatest(&supersede_probe_query, args, NULL, false, 1);
+	if (rc != SPI_OK_SELECT)
+		ReportUnexpectedSPIResult("supersession lookup", rc);
+	if (SPI_processed > 0)
+	{
+		rc = ExecutePreparedQueryLatest(&supersede_query, args, NULL, false, 0);
+		if (rc != SPI_OK_UPDATE)
+			ReportUnexpectedSPIResult("supersession", rc);
+	}
 	if ((rc = SPI_finish()) != SPI_OK_FINISH)
 		ReportUnexpectedSPIResult("SPI_finish", rc);
 }
