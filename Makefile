@@ -4,6 +4,7 @@ MODULE_big = task_outputs
 OBJS = \
 	src/task_outputs.o \
 	src/tenant.o \
+	src/grants.o \
 	src/uuid7.o \
 	src/json_text.o \
 	src/render.o \
@@ -24,7 +25,7 @@ EXTENSION = task_outputs
 DATA = task_outputs--0.1.0.sql
 PGFILEDESC = "task_outputs - the Task Outputs service inside PostgreSQL"
 
-REGRESS = install model uuid7 tenant record list read_api mismatch status
+REGRESS = install model uuid7 tenant grants record list read_api mismatch status
 
 # pg_isolation_regress: concurrent sessions (specs/, expected/)
 ISOLATION = status_race supersede_race purge_restore

@@ -84,6 +84,23 @@ LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.current_org_id() IS
 	'The organization in force: task_outputs.org_id, else the JWT org claim of PostgREST or PostGraphile; NULL when none';
 
+-- What row-level security is keyed on: the organization in force, when
+-- the current role is a gateway (or superuser) or has been granted it.
+-- Never raises for a refused organization, so a refused role sees no rows.
+CREATE FUNCTION @extschema@.authorized_org_id()
+RETURNS uuid
+AS 'MODULE_PATHNAME', 'authorized_org_id'
+LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.authorized_org_id() IS
+	'The organization in force if the current role may act for it (a gateway, or granted by grant_organization), else NULL; the row-level security policies use it';
+
+CREATE FUNCTION @extschema@.organization_grants_changed()
+RETURNS trigger
+AS 'MODULE_PATHNAME', 'organization_grants_changed'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION @extschema@.organization_grants_changed() IS
+	'Trigger: makes every session forget its cached authorization decision when the organization grants change';
+
 CREATE FUNCTION @extschema@.flow_executions_before_write()
 RETURNS trigger
 AS 'MODULE_PATHNAME', 'flow_executions_before_write'
@@ -203,33 +220,65 @@ CREATE TRIGGER outputs_audit
 	WHEN (OLD.status OPERATOR(pg_catalog.<>) NEW.status)
 	EXECUTE FUNCTION @extschema@.outputs_audit();
 
+/*
+ * Which organizations each role that is not a gateway may act for.  Kept
+ * by role name, not OID, so that dump and restore into another cluster keep
+ * the grants (OIDs differ there); revoke before renaming or dropping a role,
+ * since a role created later with the same name would inherit them.
+ */
+CREATE TABLE @extschema@.organization_grants (
+	organization_id		uuid NOT NULL,
+	role_name			name NOT NULL,
+	granted_by			name NOT NULL DEFAULT CURRENT_USER,
+	granted_at			timestamptz NOT NULL DEFAULT pg_catalog.now(),
+	PRIMARY KEY (organization_id, role_name)
+);
+COMMENT ON TABLE @extschema@.organization_grants IS
+	'Organizations that roles which are not gateways may act for (grant_organization, revoke_organization)';
+
+CREATE TRIGGER organization_grants_changed
+	AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.organization_grants
+	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.organization_grants_changed();
+
 -- pg_dump keeps the rows of these tables with the database.
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.flow_executions', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.outputs', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.audit_trail', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.organization_grants', '');
 
 /*
  * Row-level security: forced, so the table owner is bound too.  The tenant
  * is a scalar subquery, evaluated once per query as an InitPlan, so the
- * condition is an index qualification on organization_id.
+ * condition is an index qualification on organization_id.  It is the
+ * authorized tenant: NULL (no rows) for a role that may not act for the
+ * organization in force.
  */
 ALTER TABLE @extschema@.flow_executions ENABLE ROW LEVEL SECURITY;
 ALTER TABLE @extschema@.flow_executions FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON @extschema@.flow_executions
-	USING (organization_id OPERATOR(pg_catalog.=) (SELECT @extschema@.current_org_id()))
-	WITH CHECK (organization_id OPERATOR(pg_catalog.=) (SELECT @extschema@.current_org_id()));
+	USING (organization_id OPERATOR(pg_catalog.=) (SELECT @extschema@.authorized_org_id()))
+	WITH CHECK (organization_id OPERATOR(pg_catalog.=) (SELECT @extschema@.authorized_org_id()));
 
 ALTER TABLE @extschema@.outputs ENABLE ROW LEVEL SECURITY;
 ALTER TABLE @extschema@.outputs FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON @extschema@.outputs
-	USING (organization_id OPERATOR(pg_catalog.=) (SELECT @extschema@.current_org_id()))
-	WITH CHECK (organization_id OPERATOR(pg_catalog.=) (SELECT @extschema@.current_org_id()));
+	USING (organization_id OPERATOR(pg_catalog.=) (SELECT @extschema@.authorized_org_id()))
+	WITH CHECK (organization_id OPERATOR(pg_catalog.=) (SELECT @extschema@.authorized_org_id()));
+
+-- The grants are administration, not tenant data: only an admin reads or
+-- changes them, for every organization; tenants have no privilege at all.
+ALTER TABLE @extschema@.organization_grants ENABLE ROW LEVEL SECURITY;
+ALTER TABLE @extschema@.organization_grants FORCE ROW LEVEL SECURITY;
+CREATE POLICY administration ON @extschema@.organization_grants
+	TO task_outputs_admin
+	USING (true)
+	WITH CHECK (true);
 
 ALTER TABLE @extschema@.audit_trail ENABLE ROW LEVEL SECURITY;
 ALTER TABLE @extschema@.audit_trail FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON @extschema@.audit_trail
-	USING (organization_id OPERATOR(pg_catalog.=) (SELECT @extschema@.current_org_id()))
-	WITH CHECK (organization_id OPERATOR(pg_catalog.=) (SELECT @extschema@.current_org_id()));
+	USING (organization_id OPERATOR(pg_catalog.=) (SELECT @extschema@.authorized_org_id()))
+	WITH CHECK (organization_id OPERATOR(pg_catalog.=) (SELECT @extschema@.authorized_org_id()));
 
 /*
  * The SQL API
@@ -411,14 +460,36 @@ LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.get_flow_execution(uuid, text, @extschema@.task_output_status[], text[], jsonb, timestamptz, timestamptz, boolean, boolean) IS
 	'A flow execution of the current organization as a JSON object, with its task outputs that match the filters';
 
+CREATE FUNCTION @extschema@.grant_organization(role regrole, organization_id uuid)
+RETURNS void
+AS 'MODULE_PATHNAME', 'grant_organization'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION @extschema@.grant_organization(regrole, uuid) IS
+	'Admin: let a role that is not a gateway (and the roles that have its privileges) act for an organization';
+
+CREATE FUNCTION @extschema@.revoke_organization(role regrole, organization_id uuid)
+RETURNS void
+AS 'MODULE_PATHNAME', 'revoke_organization'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION @extschema@.revoke_organization(regrole, uuid) IS
+	'Admin: take back an organization granted to a role';
+
 /*
- * Privileges: nothing for PUBLIC; each role gets exactly its API.
+ * Privileges: nothing for PUBLIC; each role gets exactly its API.  No
+ * tenant role may TRUNCATE (row-level security does not cover it),
+ * REFERENCES or TRIGGER anything.  A writer's DELETE on the outputs is a
+ * soft delete (the BEFORE DELETE trigger); only purge_task_outputs deletes
+ * rows, and nobody but the audit trigger writes the audit trail.
  */
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA @extschema@ FROM PUBLIC;
 REVOKE ALL ON ALL TABLES IN SCHEMA @extschema@ FROM PUBLIC;
+REVOKE ALL ON TYPE @extschema@.task_output_status, @extschema@.task_output FROM PUBLIC;
+GRANT USAGE ON TYPE @extschema@.task_output_status, @extschema@.task_output
+	TO task_outputs_reader;
 
 GRANT EXECUTE ON FUNCTION
 	@extschema@.current_org_id(),
+	@extschema@.authorized_org_id(),
 	@extschema@.list_task_outputs(uuid, text, @extschema@.task_output_status[], text[], jsonb, timestamptz, timestamptz, boolean, boolean, int, uuid),
 	@extschema@.list_task_outputs_page(uuid, text, @extschema@.task_output_status[], text[], jsonb, timestamptz, timestamptz, boolean, boolean, int, uuid),
 	@extschema@.task_outputs(uuid, text, @extschema@.task_output_status[], text[], jsonb, timestamptz, timestamptz, boolean, boolean, int, uuid),
@@ -452,3 +523,10 @@ GRANT EXECUTE ON FUNCTION
 	TO task_outputs_admin;
 -- The trail is read by admins only, and written by nobody but the trigger.
 GRANT SELECT ON @extschema@.audit_trail TO task_outputs_admin;
+
+GRANT EXECUTE ON FUNCTION
+	@extschema@.grant_organization(regrole, uuid),
+	@extschema@.revoke_organization(regrole, uuid)
+	TO task_outputs_admin;
+GRANT SELECT, INSERT, DELETE ON @extschema@.organization_grants
+	TO task_outputs_admin;

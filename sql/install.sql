@@ -41,6 +41,7 @@ CREATE EXTENSION task_outputs;
 SELECT tableowner <> 'regress_db_owner' AS owner_is_other
   FROM pg_tables WHERE schemaname = 'task_outputs' AND tablename = 'outputs';
 GRANT task_outputs_writer TO regress_db_owner;
+SELECT task_outputs.grant_organization('regress_db_owner', '0a000000-0000-4000-8000-00000000000a');
 SET ROLE regress_db_owner;
 SET task_outputs.org_id = '0a000000-0000-4000-8000-00000000000a';
 SELECT task_outputs.create_flow_execution('owned', '0f000000-0000-4000-8000-000000000001');

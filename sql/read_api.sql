@@ -65,10 +65,12 @@ SELECT json_array_length(task_outputs.get_flow_execution('0f000000-0000-4000-800
 
 -- include_deleted is for task_outputs_admin
 CREATE ROLE regress_reader IN ROLE task_outputs_reader;
+SELECT task_outputs.grant_organization('regress_reader', '0a000000-0000-4000-8000-00000000000a');
 SET ROLE regress_reader;
 SELECT task_outputs.list_task_outputs(include_deleted => true);
 SELECT task_outputs.count_task_outputs(include_deleted => false);
 RESET ROLE;
+SELECT task_outputs.revoke_organization('regress_reader', '0a000000-0000-4000-8000-00000000000a');
 DROP ROLE regress_reader;
 
 -- a result that would not fit (task_outputs.max_result_bytes, at most 1GB)

@@ -6,6 +6,9 @@
 --
 CREATE ROLE regress_writer IN ROLE task_outputs_writer;
 CREATE ROLE regress_admin IN ROLE task_outputs_admin;
+SELECT task_outputs.grant_organization('regress_writer', '0a000000-0000-4000-8000-00000000000a');
+SELECT task_outputs.grant_organization('regress_writer', '0b000000-0000-4000-8000-00000000000b');
+SELECT task_outputs.grant_organization('regress_admin', '0a000000-0000-4000-8000-00000000000a');
 SET task_outputs.org_id = '0a000000-0000-4000-8000-00000000000a';
 SET task_outputs.actor = 'worker-1';
 SELECT task_outputs.create_flow_execution('nightly', '0f000000-0000-4000-8000-0000000000a1');
@@ -136,5 +139,8 @@ DROP TABLE regress_lookalike;
 RESET task_outputs.org_id;
 RESET task_outputs.actor;
 TRUNCATE task_outputs.audit_trail, task_outputs.outputs, task_outputs.flow_executions;
+SELECT task_outputs.revoke_organization('regress_writer', '0a000000-0000-4000-8000-00000000000a');
+SELECT task_outputs.revoke_organization('regress_writer', '0b000000-0000-4000-8000-00000000000b');
+SELECT task_outputs.revoke_organization('regress_admin', '0a000000-0000-4000-8000-00000000000a');
 DROP ROLE regress_writer;
 DROP ROLE regress_admin;

@@ -15,6 +15,7 @@
 #include "postgres.h"
 
 #include "executor/spi.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/uuid.h"
 
@@ -38,6 +39,23 @@ ReportNoTenant(void)
 			 errmsg("no organization is set for this session"),
 			 errhint("Set task_outputs.org_id to the organization's UUID, or call through a gateway that passes a JWT with an \"%s\" claim.",
 					 task_outputs_jwt_org_claim)));
+}
+
+/*
+ * ReportOrganizationNotGranted
+ *		42501 for an organization in force that the current role may not act
+ *		for.  The same for every such organization, existing or not.
+ */
+void
+ReportOrganizationNotGranted(const pg_uuid_t *org_id)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("permission denied to act for organization \"%s\"",
+					UuidToCString((pg_uuid_t *) org_id)),
+			 errdetail("Role \"%s\" has not been granted this organization and is not a member of task_outputs_gateway.",
+					   GetUserNameFromId(GetUserId(), false)),
+			 errhint("An administrator grants it with task_outputs.grant_organization(), or the call comes through a gateway role.")));
 }
 
 /*

@@ -57,10 +57,15 @@ extern int	task_outputs_max_result_bytes;
 
 /* tenant.c: who is asking */
 extern bool GetCurrentOrgId(pg_uuid_t *org_id);
+extern bool GetAuthorizedOrgId(pg_uuid_t *org_id);
+extern void RequireAuthorizedOrgId(pg_uuid_t *org_id);
 extern void RequireCurrentOrgId(pg_uuid_t *org_id);
 extern const char *GetCurrentActor(void);
 extern bool ParseUuid(const char *str, pg_uuid_t *uuid);
 extern bool IsValidActor(const char *actor);
+
+/* grants.c: which organizations a role may act for */
+extern bool RoleMayActFor(const pg_uuid_t *org_id);
 
 /* uuid7.c */
 extern void GenerateUuidV7(pg_uuid_t *uuid);
@@ -70,6 +75,7 @@ extern void CheckTaskOutputDescriptor(TupleDesc tupdesc);
 
 /* errors.c: each message of the API, once */
 extern void ReportNoTenant(void) pg_attribute_noreturn();
+extern void ReportOrganizationNotGranted(const pg_uuid_t *org_id) pg_attribute_noreturn();
 extern void ReportInvalidArgument(const char *argument,
 								  const char *detail) pg_attribute_noreturn();
 extern void ReportFlowExecutionNotFound(pg_uuid_t *id) pg_attribute_noreturn();

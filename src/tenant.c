@@ -9,6 +9,13 @@
  * that is not a UUID is an error, never a silent "no tenant".  The actor is
  * task_outputs.actor, else the JWT sub claim, else "system".
  *
+ * The organization in force is not yet permission to act for it: the API
+ * entry points call RequireAuthorizedOrgId, and the row-level security
+ * policies call authorized_org_id(), which both ask RoleMayActFor
+ * (grants.c) whether the current role may act for it.  The policies never
+ * raise for an organization that is not granted; they see no tenant, so a
+ * refused role sees no rows.
+ *
  * Gateways set the claims per transaction, so nothing here is cached across
  * calls except the parse of the last claims text, keyed by that text: the
  * same string always yields the same answer, and any new string is parsed
@@ -29,6 +36,7 @@
 #include "task_outputs.h"
 
 PG_FUNCTION_INFO_V1(current_org_id);
+PG_FUNCTION_INFO_V1(authorized_org_id);
 
 #define POSTGREST_CLAIMS	"request.jwt.claims"
 #define POSTGRAPHILE_CLAIM_PREFIX "jwt.claims."
@@ -270,14 +278,42 @@ GetCurrentOrgId(pg_uuid_t *org_id)
 }
 
 /*
+ * GetAuthorizedOrgId
+ *		Fill *org_id with the organization in force and return true when the
+ *		current role may act for it; return false when none is set or the
+ *		role may not.  Never raises for a refused organization: this is what
+ *		row-level security sees.
+ */
+bool
+GetAuthorizedOrgId(pg_uuid_t *org_id)
+{
+	return GetCurrentOrgId(org_id) && RoleMayActFor(org_id);
+}
+
+/*
+ * RequireAuthorizedOrgId
+ *		The organization in force, checked: 42501 with a hint when none is
+ *		set, or when the current role may not act for it.  Every API entry
+ *		point calls this before anything else.
+ */
+void
+RequireAuthorizedOrgId(pg_uuid_t *org_id)
+{
+	if (!GetCurrentOrgId(org_id))
+		ReportNoTenant();
+	if (!RoleMayActFor(org_id))
+		ReportOrganizationNotGranted(org_id);
+}
+
+/*
  * RequireCurrentOrgId
- *		The organization in force, or 42501 with a hint on how to set one.
+ *		The former name of RequireAuthorizedOrgId, with the same check, so
+ *		that no caller can obtain an organization it may not act for.
  */
 void
 RequireCurrentOrgId(pg_uuid_t *org_id)
 {
-	if (!GetCurrentOrgId(org_id))
-		ReportNoTenant();
+	RequireAuthorizedOrgId(org_id);
 }
 
 /*
@@ -324,6 +360,21 @@ current_org_id(PG_FUNCTION_ARGS)
 	pg_uuid_t  *org_id = palloc(sizeof(pg_uuid_t));
 
 	if (!GetCurrentOrgId(org_id))
+		PG_RETURN_NULL();
+	PG_RETURN_UUID_P(org_id);
+}
+
+/*
+ * authorized_org_id
+ *		SQL: the organization in force when the current role may act for it,
+ *		else NULL.  The row-level security policies are keyed on it.
+ */
+Datum
+authorized_org_id(PG_FUNCTION_ARGS)
+{
+	pg_uuid_t  *org_id = palloc(sizeof(pg_uuid_t));
+
+	if (!GetAuthorizedOrgId(org_id))
 		PG_RETURN_NULL();
 	PG_RETURN_UUID_P(org_id);
 }

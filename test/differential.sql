@@ -17,6 +17,8 @@ GRANT ALL ON ALL SEQUENCES IN SCHEMA pg_temp TO PUBLIC;
 
 CREATE ROLE to_reader IN ROLE task_outputs_reader;
 CREATE ROLE to_admin IN ROLE task_outputs_admin;
+SELECT task_outputs.grant_organization('to_reader', '0a000000-0000-4000-8000-00000000000a');
+SELECT task_outputs.grant_organization('to_admin', '0a000000-0000-4000-8000-00000000000a');
 
 -- The obvious SQL: the same filters, written plainly.
 CREATE FUNCTION diff.obvious_rows(fe uuid, tn text, st task_outputs.task_output_status[],

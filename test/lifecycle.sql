@@ -11,6 +11,7 @@ SELECT plan(43);
 \ir fixtures/tenants.psql
 \o /dev/null
 CREATE ROLE to_carol IN ROLE task_outputs_admin;
+SELECT task_outputs.grant_organization('to_carol', '0a000000-0000-4000-8000-00000000000a');
 CREATE SCHEMA lc;
 GRANT USAGE ON SCHEMA lc TO PUBLIC;
 CREATE FUNCTION lc.trail(output_id uuid) RETURNS text LANGUAGE sql

@@ -15,6 +15,7 @@ SELECT plan(84);
 \o /dev/null
 
 CREATE ROLE to_carol IN ROLE task_outputs_admin;
+SELECT task_outputs.grant_organization('to_carol', '0a000000-0000-4000-8000-00000000000a');
 CREATE SCHEMA lc;
 GRANT USAGE ON SCHEMA lc TO PUBLIC;
 

@@ -45,6 +45,27 @@ grep -q "^Result: PASS" /tmp/task_outputs-prove.$$ || [ "$prove_failed" -gt 0 ] 
 rm -f /tmp/task_outputs-prove.$$
 tally $((prove_total - prove_failed)) "$prove_failed"
 
+echo "== gateway: PostGraphile v4 over HTTP (test/gateway/, node --test)"
+command -v node >/dev/null && command -v npm >/dev/null || ensure_packages nodejs npm || exit 1
+gateway_out=$(mktemp)
+if (cd test/gateway && npm ci --no-audit --no-fund --loglevel=error >/dev/null); then
+    (cd test/gateway && node --test --test-reporter=tap) >"$gateway_out" 2>&1
+    gateway_pass=$(grep -oE "^# pass [0-9]+" "$gateway_out" | grep -oE "[0-9]+" || true)
+    gateway_fail=$(grep -oE "^# fail [0-9]+" "$gateway_out" | grep -oE "[0-9]+" || true)
+    if [ -z "$gateway_pass" ] || [ "${gateway_fail:-1}" -ne 0 ]; then
+        cat "$gateway_out"
+        [ -n "$gateway_pass" ] || gateway_pass=0
+        [ "${gateway_fail:-0}" -gt 0 ] || gateway_fail=1
+    else
+        grep -E "^ *(not )?ok " "$gateway_out"
+    fi
+    tally "$gateway_pass" "$gateway_fail"
+else
+    echo "npm ci failed in test/gateway: the gateway tests could not run"
+    tally 0 1
+fi
+rm -f "$gateway_out"
+
 echo
-echo "task_outputs tests: $passed passed, $failed failed"
+echo "task_outputs: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

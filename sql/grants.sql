@@ -1,0 +1,140 @@
+--
+-- Organization grants and the gateway trust boundary: who may act for the
+-- organization in force, what a refused role sees, and the error texts.
+--
+CREATE ROLE regress_tenant;
+CREATE ROLE regress_group;
+CREATE ROLE regress_member IN ROLE regress_group;
+CREATE ROLE regress_admin IN ROLE task_outputs_admin;
+CREATE ROLE regress_authenticator LOGIN NOINHERIT IN ROLE task_outputs_gateway;
+CREATE ROLE regress_web IN ROLE task_outputs_writer ROLE regress_authenticator;
+CREATE ROLE regress_service IN ROLE task_outputs_gateway, task_outputs_reader;
+GRANT task_outputs_writer TO regress_tenant, regress_group;
+GRANT task_outputs_reader TO regress_member;
+
+SET task_outputs.org_id = '0a000000-0000-4000-8000-00000000000a';
+SELECT task_outputs.create_flow_execution('a', '0f000000-0000-4000-8000-0000000000a1');
+SET task_outputs.org_id = '0b000000-0000-4000-8000-00000000000b';
+SELECT task_outputs.create_flow_execution('b', '0f000000-0000-4000-8000-0000000000b1');
+
+-- a role that has not been granted the organization: refused by the API,
+-- no rows through row-level security, the same for any organization
+SET ROLE regress_tenant;
+SET task_outputs.org_id = '0a000000-0000-4000-8000-00000000000a';
+SELECT task_outputs.current_org_id(), task_outputs.authorized_org_id();
+SELECT task_outputs.list_task_outputs();
+SELECT task_outputs.create_flow_execution('x');
+SELECT count(*) FROM task_outputs.flow_executions;
+INSERT INTO task_outputs.flow_executions (name) VALUES ('x');
+SET task_outputs.org_id = '0c000000-0000-4000-8000-00000000000c';
+SELECT task_outputs.list_task_outputs();
+-- the grants are not readable by a tenant, nor can it grant itself
+SELECT count(*) FROM task_outputs.organization_grants;
+SELECT task_outputs.grant_organization('regress_tenant', '0a000000-0000-4000-8000-00000000000a');
+RESET ROLE;
+
+-- an admin grants; the role may then act for that organization only
+SET ROLE regress_admin;
+SELECT task_outputs.grant_organization('regress_tenant', '0a000000-0000-4000-8000-00000000000a');
+SELECT task_outputs.grant_organization('regress_tenant', '0a000000-0000-4000-8000-00000000000a');  -- again: a no-op
+SELECT task_outputs.grant_organization('regress_group', '0b000000-0000-4000-8000-00000000000b');
+SELECT organization_id, role_name, granted_by, granted_at <= now() AS granted_before_now
+  FROM task_outputs.organization_grants ORDER BY 1, 2;
+-- bad arguments
+SELECT task_outputs.grant_organization(NULL, '0a000000-0000-4000-8000-00000000000a');
+SELECT task_outputs.grant_organization('regress_tenant', NULL);
+SELECT task_outputs.grant_organization('-', '0a000000-0000-4000-8000-00000000000a');
+SELECT task_outputs.grant_organization('regress_no_such_role', '0a000000-0000-4000-8000-00000000000a');
+RESET ROLE;
+
+SET ROLE regress_tenant;
+SET task_outputs.org_id = '0a000000-0000-4000-8000-00000000000a';
+SELECT task_outputs.authorized_org_id();
+SELECT name FROM task_outputs.flow_executions;
+SELECT json_array_length(task_outputs.list_task_outputs());
+-- the policy: the authorized tenant computed once (an InitPlan), and an
+-- index condition on the tenant key
+SET enable_seqscan = off;
+SET enable_bitmapscan = off;
+EXPLAIN (COSTS OFF) SELECT * FROM task_outputs.flow_executions ORDER BY created_at DESC, id DESC;
+RESET enable_seqscan;
+RESET enable_bitmapscan;
+SET task_outputs.org_id = '0b000000-0000-4000-8000-00000000000b';
+SELECT task_outputs.authorized_org_id() IS NULL AS refused;
+SELECT count(*) FROM task_outputs.flow_executions;
+RESET ROLE;
+
+-- a grant to a group serves the roles that have its privileges
+SET ROLE regress_member;
+SET task_outputs.org_id = '0b000000-0000-4000-8000-00000000000b';
+SELECT name FROM task_outputs.flow_executions;
+RESET ROLE;
+
+-- a revoke takes effect at once, in the same session
+SET ROLE regress_admin;
+SELECT task_outputs.revoke_organization('regress_tenant', '0a000000-0000-4000-8000-00000000000a');
+SELECT task_outputs.revoke_organization('regress_tenant', '0a000000-0000-4000-8000-00000000000a');  -- again: a no-op
+RESET ROLE;
+SET ROLE regress_tenant;
+SET task_outputs.org_id = '0a000000-0000-4000-8000-00000000000a';
+SELECT count(*) FROM task_outputs.flow_executions;
+SELECT task_outputs.list_task_outputs();
+RESET ROLE;
+
+-- a grant rolled back is no grant, even in the session that made it
+BEGIN;
+SELECT task_outputs.grant_organization('regress_tenant', '0a000000-0000-4000-8000-00000000000a');
+SET LOCAL ROLE regress_tenant;
+SELECT count(*) FROM task_outputs.flow_executions;
+ROLLBACK;
+SET ROLE regress_tenant;
+SELECT count(*) FROM task_outputs.flow_executions;
+RESET ROLE;
+
+-- losing membership loses the group's grant at once
+REVOKE regress_group FROM regress_member;
+SET ROLE regress_member;
+SET task_outputs.org_id = '0b000000-0000-4000-8000-00000000000b';
+SELECT count(*) FROM task_outputs.flow_executions;
+RESET ROLE;
+
+-- a gateway: the session user (the login, which SET ROLE does not change)
+-- is a member of task_outputs_gateway, so the role it switches to takes
+-- the organization from the claims, whichever it is
+SET SESSION AUTHORIZATION regress_authenticator;
+SET ROLE regress_web;
+RESET task_outputs.org_id;
+SELECT set_config('request.jwt.claims', '{"role": "regress_web", "org_id": "0b000000-0000-4000-8000-00000000000b"}', false);
+SELECT name FROM task_outputs.flow_executions;
+SELECT set_config('request.jwt.claims', '{"role": "regress_web", "org_id": "0a000000-0000-4000-8000-00000000000a"}', false);
+SELECT name FROM task_outputs.flow_executions;
+SELECT set_config('request.jwt.claims', '', false);
+RESET SESSION AUTHORIZATION;
+
+-- the same role without the gateway login is bound by grants
+SET ROLE regress_web;
+SET task_outputs.org_id = '0a000000-0000-4000-8000-00000000000a';
+SELECT count(*) FROM task_outputs.flow_executions;
+RESET ROLE;
+-- a gateway member as the current user is trusted too
+SET ROLE regress_service;
+SELECT name FROM task_outputs.flow_executions;
+RESET ROLE;
+RESET task_outputs.org_id;
+
+-- grants go by role name, so that dump and restore keep them: a dropped
+-- role's grant stays until an admin deletes it
+SET ROLE regress_admin;
+SELECT task_outputs.grant_organization('regress_tenant', '0a000000-0000-4000-8000-00000000000a');
+RESET ROLE;
+DROP ROLE regress_tenant;
+SET ROLE regress_admin;
+SELECT role_name FROM task_outputs.organization_grants ORDER BY 1;
+DELETE FROM task_outputs.organization_grants WHERE role_name = 'regress_tenant';
+SELECT role_name FROM task_outputs.organization_grants ORDER BY 1;
+RESET ROLE;
+
+DELETE FROM task_outputs.organization_grants;
+DROP ROLE regress_member, regress_group, regress_admin, regress_web, regress_authenticator, regress_service;
+DELETE FROM task_outputs.outputs;
+DELETE FROM task_outputs.flow_executions;
