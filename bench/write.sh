@@ -27,6 +27,7 @@ createdb bench
 psql -q -X -v ON_ERROR_STOP=1 -d bench <<'SQL' >/dev/null
 CREATE EXTENSION task_outputs;
 CREATE ROLE bench_writer IN ROLE task_outputs_writer;
+SELECT task_outputs.grant_organization('bench_writer', '0a000000-0000-4000-8000-00000000000a');
 CREATE SCHEMA bench;
 GRANT USAGE ON SCHEMA bench TO PUBLIC;
 SET task_outputs.org_id = '0a000000-0000-4000-8000-00000000000a';
