@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 . tools/common.sh
 
 ensure_packages make gcc "postgresql-$PG_MAJOR" "postgresql-server-dev-$PG_MAJOR" \
-    "postgresql-$PG_MAJOR-pgtap" libtap-parser-sourcehandler-pgtap-perl libipc-run-perl || exit 1
+    "postgresql-$PG_MAJOR-pgtap" libtap-parser-sourcehandler-pgtap-perl libipc-run-perl \
+    libio-pty-perl sqlsmith || exit 1
 build_and_install || exit 1
 start_cluster || exit 1
 trap stop_cluster EXIT
@@ -65,6 +66,30 @@ else
     tally 0 1
 fi
 rm -f "$gateway_out"
+
+# count prove's "Tests=N" and "Failed n/N subtests" from the file $1
+tally_prove() {
+    local total bad
+    total=$(grep -oE "Tests=[0-9]+" "$1" | grep -oE "[0-9]+" || echo 0)
+    bad=$(grep -oE "Failed [0-9]+/[0-9]+ subtests" "$1" | awk '{split($2,a,"/"); s+=a[1]} END {print s+0}')
+    grep -q "^Result: PASS" "$1" || [ "$bad" -gt 0 ] || bad=1
+    tally $((total - bad)) "$bad"
+}
+
+echo "== sqlsmith and api-fuzz, short fixed-seed run (tools/sqlsmith.sh for longer ones)"
+CLUSTER_DIR=$CLUSTER_DIR tools/sqlsmith.sh --use-cluster --queries 1000 --seed 1 --seed 2 --fuzz-calls 5000 2>&1 | tee /tmp/task_outputs-smith.$$
+smith=$(grep -oE "^sqlsmith: [0-9]+ checks passed, [0-9]+ failed" /tmp/task_outputs-smith.$$ | grep -oE "[0-9]+" | paste -sd' ')
+if [ -n "$smith" ]; then
+    tally $smith
+else
+    tally 0 1
+fi
+rm -f /tmp/task_outputs-smith.$$
+
+echo "== Perl TAP (t/*.pl: cancellation, memory; clusters of their own)"
+tools/tap.sh --no-build 2>&1 | tee /tmp/task_outputs-tap.$$
+tally_prove /tmp/task_outputs-tap.$$
+rm -f /tmp/task_outputs-tap.$$
 
 echo
 echo "task_outputs: $passed passed, $failed failed"

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# tools/tap.sh -- run the Perl TAP tests (t/*.pl) with prove.
+#
+#   tools/tap.sh [--no-build] [t/NNN_name.pl ...]
+#
+# The tests start their own clusters with PostgreSQL::Test::Cluster, which
+# refuses to run as root: as root, prove runs as the postgres user, from a
+# copy of t/ in a scratch directory that user can write to (the repository
+# stays clean).  The nodes load the extension from INSTALL_DESTDIR when it
+# is set, like every other suite.  Builds and installs first unless
+# --no-build (the test command has done it already).  Exits with prove's
+# status; on failure the failing tests' logs are printed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+. tools/common.sh
+
+build=1
+if [ "${1:-}" = "--no-build" ]; then
+    build=0
+    shift
+fi
+tests=("$@")
+[ ${#tests[@]} -eq 0 ] && tests=(t/*.pl)
+
+if [ "$build" -eq 1 ]; then
+    ensure_packages make gcc "postgresql-$PG_MAJOR" "postgresql-server-dev-$PG_MAJOR" \
+        libipc-run-perl libio-pty-perl || exit 1
+    build_and_install || exit 1
+fi
+
+# pgxs.mk lives in <pgxs>/src/makefiles; the test modules in <pgxs>/src/test
+pgxs_src=$(cd "$(dirname "$("$PG_BIN/pg_config" --pgxs)")/.." && pwd)
+
+workdir=$(mktemp -d "${TMPDIR:-/tmp}/task_outputs-tap.XXXXXX")
+cp -r t "$workdir/"
+chmod -R a+rX "$workdir"
+[ "$(id -u)" -eq 0 ] && chown -R postgres: "$workdir"
+
+(
+    cd "$workdir" && as_owner env \
+        PATH="$PG_BIN:$PATH" \
+        PERL5LIB="$pgxs_src/test/perl:$workdir/t/lib" \
+        PG_REGRESS="$pgxs_src/test/regress/pg_regress" \
+        TESTDIR="$workdir" \
+        INSTALL_DESTDIR="${INSTALL_DESTDIR:-}" \
+        prove --timer ${PROVE_FLAGS:-} "${tests[@]}"
+)
+status=$?
+
+if [ "$status" -ne 0 ]; then
+    for log in "$workdir"/tmp_check/log/regress_log_*; do
+        [ -f "$log" ] || continue
+        echo "== $(basename "$log") (last 60 lines)"
+        tail -n 60 "$log"
+    done
+fi
+rm -rf "$workdir"
+exit "$status"
