@@ -16,13 +16,20 @@ OBJS = \
 	src/rules.o \
 	src/errors.o \
 	src/query.o \
-	src/triggers.o
+	src/triggers.o \
+	src/status.o \
+	src/audit.o \
+	src/purge.o
 
 EXTENSION = task_outputs
 DATA = task_outputs--0.1.0.sql
 PGFILEDESC = "task_outputs - the Task Outputs service inside PostgreSQL"
 
-REGRESS = install model uuid7 tenant grants record list read_api mismatch
+REGRESS = install model uuid7 tenant grants record list read_api mismatch status
+
+# pg_isolation_regress: concurrent sessions (specs/, expected/)
+ISOLATION = status_race supersede_race purge_restore
+ISOLATION_OPTS = --load-extension=task_outputs
 
 PG_CPPFLAGS = -I$(srcdir)/src -Wall -Wextra -Werror \
 	-Wno-unused-parameter -Wno-sign-compare -Wno-missing-field-initializers

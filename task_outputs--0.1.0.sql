@@ -113,7 +113,25 @@ RETURNS trigger
 AS 'MODULE_PATHNAME', 'outputs_before_write'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION @extschema@.outputs_before_write() IS
-	'Trigger: id default, organization inherited from the flow execution, column rules, stamps';
+	'Trigger: id default, organization inherited from the flow execution, column rules, status transitions, supersession, stamps';
+
+CREATE FUNCTION @extschema@.outputs_before_delete()
+RETURNS trigger
+AS 'MODULE_PATHNAME', 'outputs_before_delete'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION @extschema@.outputs_before_delete() IS
+	'Trigger: a DELETE soft-deletes the task output instead; only purge_task_outputs deletes rows';
+
+-- Appends to the audit trail, which no tenant role may write: so it runs
+-- as the extension's owner, with search_path pinned, and does nothing but
+-- insert the entry for the row change it was fired for.
+CREATE FUNCTION @extschema@.outputs_audit()
+RETURNS trigger
+AS 'MODULE_PATHNAME', 'outputs_audit'
+LANGUAGE C VOLATILE PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION @extschema@.outputs_audit() IS
+	'Trigger: appends each change of status of a task output to the audit trail';
 
 /*
  * Tables
@@ -140,12 +158,37 @@ CREATE TABLE @extschema@.outputs (
 	last_modified_by	text NOT NULL DEFAULT 'system',
 	created_at			timestamptz NOT NULL DEFAULT pg_catalog.now(),
 	updated_at			timestamptz NOT NULL DEFAULT pg_catalog.now(),
+	-- internal, kept by the trigger: the status before a soft delete
+	status_before_delete @extschema@.task_output_status,
 	PRIMARY KEY (organization_id, id),
 	FOREIGN KEY (organization_id, flow_execution_id)
 		REFERENCES @extschema@.flow_executions (organization_id, id)
 );
 COMMENT ON TABLE @extschema@.outputs IS
 	'Task outputs: the summarized results of tasks, one row per output';
+COMMENT ON COLUMN @extschema@.outputs.status_before_delete IS
+	'Internal: the status a soft-deleted output had, which restore_task_output brings back; set by the trigger only';
+
+/*
+ * The audit trail: one entry per change of status of a task output (soft
+ * deletes and restores included), appended by the outputs_audit trigger.
+ * No tenant role may insert, update, delete or truncate; entries leave
+ * only with their output, when purge_task_outputs deletes it.
+ */
+CREATE TABLE @extschema@.audit_trail (
+	id					uuid NOT NULL,
+	organization_id		uuid NOT NULL,
+	task_output_id		uuid NOT NULL,
+	from_status			@extschema@.task_output_status NOT NULL,
+	to_status			@extschema@.task_output_status NOT NULL,
+	actor				text NOT NULL,
+	changed_at			timestamptz NOT NULL,
+	PRIMARY KEY (organization_id, id),
+	FOREIGN KEY (organization_id, task_output_id)
+		REFERENCES @extschema@.outputs (organization_id, id) ON DELETE CASCADE
+);
+COMMENT ON TABLE @extschema@.audit_trail IS
+	'Audit trail: every change of status of a task output, with its actor and time';
 
 -- The list order of the API, led by the tenant.
 CREATE INDEX outputs_list_idx ON @extschema@.outputs
@@ -155,6 +198,12 @@ CREATE INDEX outputs_flow_execution_idx ON @extschema@.outputs
 	(organization_id, flow_execution_id, task_name);
 CREATE INDEX flow_executions_list_idx ON @extschema@.flow_executions
 	(organization_id, created_at DESC, id DESC);
+-- Soft-deleted outputs by the time of their deletion (retention purge).
+CREATE INDEX outputs_deleted_idx ON @extschema@.outputs
+	(organization_id, updated_at) WHERE status OPERATOR(pg_catalog.=) 'deleted';
+-- The history of one output (and the purge's cascade).
+CREATE INDEX audit_trail_output_idx ON @extschema@.audit_trail
+	(organization_id, task_output_id, changed_at, id);
 
 CREATE TRIGGER flow_executions_before_write
 	BEFORE INSERT OR UPDATE ON @extschema@.flow_executions
@@ -162,6 +211,14 @@ CREATE TRIGGER flow_executions_before_write
 CREATE TRIGGER outputs_before_write
 	BEFORE INSERT OR UPDATE ON @extschema@.outputs
 	FOR EACH ROW EXECUTE FUNCTION @extschema@.outputs_before_write();
+CREATE TRIGGER outputs_before_delete
+	BEFORE DELETE ON @extschema@.outputs
+	FOR EACH ROW EXECUTE FUNCTION @extschema@.outputs_before_delete();
+CREATE TRIGGER outputs_audit
+	AFTER UPDATE ON @extschema@.outputs
+	FOR EACH ROW
+	WHEN (OLD.status OPERATOR(pg_catalog.<>) NEW.status)
+	EXECUTE FUNCTION @extschema@.outputs_audit();
 
 /*
  * Which organizations each role that is not a gateway may act for.  Kept
@@ -186,6 +243,7 @@ CREATE TRIGGER organization_grants_changed
 -- pg_dump keeps the rows of these tables with the database.
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.flow_executions', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.outputs', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.audit_trail', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.organization_grants', '');
 
 /*
@@ -216,6 +274,12 @@ CREATE POLICY administration ON @extschema@.organization_grants
 	USING (true)
 	WITH CHECK (true);
 
+ALTER TABLE @extschema@.audit_trail ENABLE ROW LEVEL SECURITY;
+ALTER TABLE @extschema@.audit_trail FORCE ROW LEVEL SECURITY;
+CREATE POLICY tenant_isolation ON @extschema@.audit_trail
+	USING (organization_id OPERATOR(pg_catalog.=) (SELECT @extschema@.authorized_org_id()))
+	WITH CHECK (organization_id OPERATOR(pg_catalog.=) (SELECT @extschema@.authorized_org_id()));
+
 /*
  * The SQL API
  */
@@ -238,6 +302,48 @@ AS 'MODULE_PATHNAME', 'record_task_output'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION @extschema@.record_task_output(uuid, text, jsonb, jsonb, text[], @extschema@.task_output_status) IS
 	'Record the output of a task of a flow execution of the current organization';
+
+CREATE FUNCTION @extschema@.set_task_output_status(id uuid, status @extschema@.task_output_status)
+RETURNS @extschema@.task_output
+AS 'MODULE_PATHNAME', 'set_task_output_status'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION @extschema@.set_task_output_status(uuid, @extschema@.task_output_status) IS
+	'Move a task output to another status, by the status rules; PT409 for a transition they do not allow';
+
+CREATE FUNCTION @extschema@.delete_task_output(id uuid)
+RETURNS @extschema@.task_output
+AS 'MODULE_PATHNAME', 'delete_task_output'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION @extschema@.delete_task_output(uuid) IS
+	'Soft-delete a task output: hidden from queries, kept with its audit trail';
+
+CREATE FUNCTION @extschema@.restore_task_output(id uuid)
+RETURNS @extschema@.task_output
+AS 'MODULE_PATHNAME', 'restore_task_output'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION @extschema@.restore_task_output(uuid) IS
+	'Admin: bring a soft-deleted task output back to the status it had before';
+
+CREATE FUNCTION @extschema@.mark_stale(flow_execution_id uuid, task_name text DEFAULT NULL)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'mark_stale'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION @extschema@.mark_stale(uuid, text) IS
+	'Turn the completed and failed outputs of a flow execution (of one task, if given) stale; returns how many';
+
+CREATE FUNCTION @extschema@.purge_task_outputs(older_than interval, dry_run boolean DEFAULT false)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'purge_task_outputs'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION @extschema@.purge_task_outputs(interval, boolean) IS
+	'Admin: delete for good the soft-deleted task outputs of the current organization deleted longer ago than older_than, with their audit trail; dry_run only counts';
+
+CREATE FUNCTION @extschema@.task_output_history(id uuid)
+RETURNS json
+AS 'MODULE_PATHNAME', 'task_output_history'
+LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.task_output_history(uuid) IS
+	'Admin: the audit trail of a task output, oldest first: [{id, task_output_id, from_status, to_status, actor, changed_at}]';
 
 /*
  * The read API.  Every reader takes the same filters, with the same names,
@@ -371,8 +477,9 @@ COMMENT ON FUNCTION @extschema@.revoke_organization(regrole, uuid) IS
 /*
  * Privileges: nothing for PUBLIC; each role gets exactly its API.  No
  * tenant role may TRUNCATE (row-level security does not cover it),
- * REFERENCES or TRIGGER anything, nor DELETE rows (soft delete is the way
- * out of the default view).
+ * REFERENCES or TRIGGER anything.  A writer's DELETE on the outputs is a
+ * soft delete (the BEFORE DELETE trigger); only purge_task_outputs deletes
+ * rows, and nobody but the audit trigger writes the audit trail.
  */
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA @extschema@ FROM PUBLIC;
 REVOKE ALL ON ALL TABLES IN SCHEMA @extschema@ FROM PUBLIC;
@@ -397,10 +504,25 @@ GRANT SELECT ON @extschema@.flow_executions, @extschema@.outputs
 GRANT EXECUTE ON FUNCTION
 	@extschema@.uuid_generate_v7(),
 	@extschema@.create_flow_execution(text, uuid),
-	@extschema@.record_task_output(uuid, text, jsonb, jsonb, text[], @extschema@.task_output_status)
+	@extschema@.record_task_output(uuid, text, jsonb, jsonb, text[], @extschema@.task_output_status),
+	@extschema@.set_task_output_status(uuid, @extschema@.task_output_status),
+	@extschema@.delete_task_output(uuid),
+	@extschema@.mark_stale(uuid, text)
 	TO task_outputs_writer;
 GRANT INSERT, UPDATE ON @extschema@.flow_executions, @extschema@.outputs
 	TO task_outputs_writer;
+-- A writer's DELETE soft-deletes (the BEFORE DELETE trigger): it never
+-- destroys a row, so granting it only lets plain SQL do what
+-- delete_task_output does.
+GRANT DELETE ON @extschema@.outputs TO task_outputs_writer;
+
+GRANT EXECUTE ON FUNCTION
+	@extschema@.restore_task_output(uuid),
+	@extschema@.purge_task_outputs(interval, boolean),
+	@extschema@.task_output_history(uuid)
+	TO task_outputs_admin;
+-- The trail is read by admins only, and written by nobody but the trigger.
+GRANT SELECT ON @extschema@.audit_trail TO task_outputs_admin;
 
 GRANT EXECUTE ON FUNCTION
 	@extschema@.grant_organization(regrole, uuid),

@@ -70,5 +70,5 @@ SELECT task_outputs.create_flow_execution('after', '0f000000-0000-4000-8000-0000
 SELECT (task_outputs.record_task_output('0f000000-0000-4000-8000-000000000001', 'x', status => 'failed')).status;
 SELECT json_array_length(task_outputs.list_task_outputs(status => '{failed}')) AS failed,
        task_outputs.count_task_outputs(status => '{completed}') AS completed;
-TRUNCATE task_outputs.outputs, task_outputs.flow_executions;
+TRUNCATE task_outputs.audit_trail, task_outputs.outputs, task_outputs.flow_executions;
 RESET task_outputs.org_id;

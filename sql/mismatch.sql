@@ -23,5 +23,5 @@ SELECT count(*) FROM task_outputs.task_outputs();
 ROLLBACK;
 -- and with everything in place again, it works
 SELECT (task_outputs.record_task_output('0f000000-0000-4000-8000-000000000001', 'x')).task_name;
-TRUNCATE task_outputs.outputs, task_outputs.flow_executions;
+TRUNCATE task_outputs.audit_trail, task_outputs.outputs, task_outputs.flow_executions;
 RESET task_outputs.org_id;

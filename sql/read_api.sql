@@ -86,4 +86,4 @@ SELECT count(*) FROM (SELECT task_outputs.export_task_outputs(include_output => 
 SELECT j->>'task_name' AS task_name FROM task_outputs.export_task_outputs(task_name => 'step 12') j;
 
 RESET task_outputs.org_id;
-TRUNCATE task_outputs.outputs, task_outputs.flow_executions;
+TRUNCATE task_outputs.audit_trail, task_outputs.outputs, task_outputs.flow_executions;

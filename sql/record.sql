@@ -109,4 +109,4 @@ SELECT left(task_name, 10) AS task_name, count(*) FROM task_outputs.outputs GROU
 
 -- cleanup for the tests that follow
 RESET task_outputs.org_id;
-TRUNCATE task_outputs.outputs, task_outputs.flow_executions;
+TRUNCATE task_outputs.audit_trail, task_outputs.outputs, task_outputs.flow_executions;

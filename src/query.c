@@ -21,8 +21,11 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "executor/spi.h"
+#include "utils/guc.h"
 #include "utils/memutils.h"
+#include "utils/snapmgr.h"
 
 #include "compat.h"
 #include "query.h"
@@ -98,6 +101,51 @@ ExecutePreparedQuery(PreparedQuery *query, Datum *values, const char *nulls,
 		RethrowWithoutStatementContext(query, context);
 	}
 	PG_END_TRY();
+	return rc;
+}
+
+/*
+ * ExecutePreparedQueryLatest
+ *		Run query's kept plan on the latest snapshot:
+ *		it sees every row committed so far, even in a transaction whose own
+ *		snapshot is older.  In REPEATABLE READ and SERIALIZABLE the
+ *		transaction's snapshot is the crosscheck, so changing a row that it
+ *		cannot see is a serialization failure rather than a silent miss (as
+ *		the foreign-key triggers do it).
+ *
+ * With query->index_scan, the plan is made (and remade, whenever the plan
+ * cache decides to) with enable_seqscan off, set for this statement only;
+ * an error unwinds the setting with the (sub)transaction.
+ */
+int
+ExecutePreparedQueryLatest(PreparedQuery *query, Datum *values, const char *nulls,
+						   bool read_only, long count)
+{
+	MemoryContext context = CurrentMemoryContext;
+	SPIPlanPtr	plan = PreparedQueryPlan(query);
+	Snapshot	crosscheck = IsolationUsesXactSnapshot() ? GetTransactionSnapshot()
+		: InvalidSnapshot;
+	int			save_nestlevel = -1;
+	int			rc = 0;
+
+	if (query->index_scan)
+	{
+		save_nestlevel = NewGUCNestLevel();
+		(void) set_config_option("enable_seqscan", "off", PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
+	}
+	PG_TRY();
+	{
+		rc = SPI_execute_snapshot(plan, values, nulls, GetLatestSnapshot(),
+								  crosscheck, read_only, true, count);
+	}
+	PG_CATCH();
+	{
+		RethrowWithoutStatementContext(query, context);
+	}
+	PG_END_TRY();
+	if (save_nestlevel >= 0)
+		AtEOXact_GUC(true, save_nestlevel);
 	return rc;
 }
 

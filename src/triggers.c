@@ -1,16 +1,50 @@
 /*-------------------------------------------------------------------------
  *
  * triggers.c
- *		BEFORE ROW triggers that make every write obey the column rules,
- *		however it arrives: through the API or a plain INSERT or UPDATE.
+ *		Row triggers that make every write obey the column and status rules,
+ *		however it arrives: through the API or a plain INSERT, UPDATE or
+ *		DELETE.
  *
- * The triggers check their calling protocol, fill what the writer may leave
- * out (ids, the organization, timestamps), stamp updated_at and
- * last_modified_by, refuse changes to immutable columns, and build the new
- * tuple with heap_modify_tuple_by_cols.  An error leaves nothing written.
- * The flow execution lookup runs through SPI as the invoking user, so row
- * level security decides what is visible: another tenant's flow execution
- * is reported exactly like an unknown one.
+ * The BEFORE INSERT OR UPDATE triggers check their calling protocol, fill
+ * what the writer may leave out (ids, the organization, timestamps), stamp
+ * updated_at and last_modified_by, refuse changes to immutable columns, and
+ * build the new tuple with heap_modify_tuple_by_cols.  On task outputs they
+ * also enforce the status machine (status.c), keep the internal column
+ * status_before_delete (the status a restore goes back to), and make a new
+ * "completed" output supersede the earlier completed outputs of its
+ * (organization, flow execution, task name).  The BEFORE DELETE trigger
+ * turns a tenant's DELETE into a soft delete; only purge_task_outputs
+ * deletes rows for real.  An error anywhere leaves nothing written: the
+ * statement, and whatever the trigger did through SPI within it, is
+ * rolled back together.
+ *
+ * Every query runs through SPI as the invoking user, so row-level security
+ * decides what is visible: another tenant's flow execution is reported
+ * exactly like an unknown one.  The audit trail is written by a separate
+ * AFTER trigger (audit.c), so that only changes that were really made are
+ * recorded.
+ *
+ * Supersession must hold when two sessions record a completed output for
+ * the same pair at once: each takes a transaction-level advisory lock for
+ * the pair before it looks, and looks with the latest snapshot, so that the
+ * second sees the first's committed row and turns it stale.  The lock key
+ * is a hash of the pair reduced to SUPERSEDE_LOCK_BUCKETS values, so that a
+ * transaction that records completed outputs for many pairs (a bulk
+ * INSERT ... SELECT) holds at most that many locks instead of exhausting
+ * the shared lock table; unrelated pairs that share a bucket merely wait
+ * for each other's commit.
+ *
+ * The supersession UPDATE runs for every completed output written, so its
+ * kept plan must use the (organization_id, flow_execution_id, task_name)
+ * index even when it was made while the table was empty (a fresh install's
+ * first bulk load): a sequential scan per row would make the load
+ * quadratic.  It is planned with sequential scans disabled (query.h).
+ *
+ * The flow execution of a new output is looked up once per transaction,
+ * user, organization and flow execution (a small cache remembers the
+ * answers), so a bulk INSERT into a few flow executions pays for a few
+ * lookups.  The foreign key
+ * still checks every row: the remembered answer only chooses the error.
  *
  * Both tables' first columns are in the order of the task_output type and
  * of FlowExecutionColumn respectively; the triggers check the column count
@@ -26,19 +60,25 @@
 #include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
+#include "common/hashfn.h"
 #include "executor/spi.h"
 #include "fmgr.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
+#include "utils/fmgrprotos.h"
 #include "utils/rel.h"
 #include "utils/timestamp.h"
 #include "utils/uuid.h"
 
 #include "query.h"
 #include "rules.h"
+#include "status.h"
 #include "task_outputs.h"
+#include "triggers.h"
 
 PG_FUNCTION_INFO_V1(outputs_before_write);
+PG_FUNCTION_INFO_V1(outputs_before_delete);
 PG_FUNCTION_INFO_V1(flow_executions_before_write);
 
 /* Columns of task_outputs.flow_executions, in order */
@@ -51,8 +91,12 @@ typedef enum FlowExecutionColumn
 	FLOW_EXECUTION_NATTS
 } FlowExecutionColumn;
 
-/* task_outputs.outputs: the task_output columns, in order */
-#define OUTPUTS_NATTS TASK_OUTPUT_NATTS
+/*
+ * Advisory lock keys of supersession: the two-int4 form, whose key space is
+ * apart from the one-int8 form that applications mostly use.
+ */
+#define SUPERSEDE_LOCK_CLASS	0x7A5C0001
+#define SUPERSEDE_LOCK_BUCKETS	1024
 
 static PreparedQuery flow_execution_visible_query = {
 	"SELECT FROM task_outputs.flow_executions"
@@ -61,13 +105,81 @@ static PreparedQuery flow_execution_visible_query = {
 	2, {UUIDOID, UUIDOID}
 };
 
+static PreparedQuery supersede_probe_query = {
+	"SELECT FROM task_outputs.outputs"
+	" WHERE organization_id OPERATOR(pg_catalog.=) $1"
+	" AND flow_execution_id OPERATOR(pg_catalog.=) $2"
+	" AND task_name OPERATOR(pg_catalog.=) $3"
+	" AND status OPERATOR(pg_catalog.=) 'completed'::task_outputs.task_output_status"
+	" LIMIT 1",
+	3, {UUIDOID, UUIDOID, TEXTOID}, NULL, true
+};
+
+static PreparedQuery supersede_query = {
+	"UPDATE task_outputs.outputs"
+	" SET status = 'stale'::task_outputs.task_output_status"
+	" WHERE organization_id OPERATOR(pg_catalog.=) $1"
+	" AND flow_execution_id OPERATOR(pg_catalog.=) $2"
+	" AND task_name OPERATOR(pg_catalog.=) $3"
+	" AND status OPERATOR(pg_catalog.=) 'completed'::task_outputs.task_output_status",
+	3, {UUIDOID, UUIDOID, TEXTOID}, NULL, true
+};
+
+static PreparedQuery soft_delete_query = {
+	"UPDATE task_outputs.outputs"
+	" SET status = 'deleted'::task_outputs.task_output_status"
+	" WHERE organization_id OPERATOR(pg_catalog.=) $1"
+	" AND id OPERATOR(pg_catalog.=) $2",
+	2, {UUIDOID, UUIDOID}
+};
+
+/*
+ * Flow executions found visible in this transaction; see the file header.
+ * A small direct-mapped cache: an entry counts only while its generation
+ * is the current one, and the generation moves on at the end of every
+ * transaction and the abort of every subtransaction.
+ */
+#define VISIBLE_CACHE_SIZE 1024
+
+typedef struct VisibleFlowExecution
+{
+	uint64		generation;
+	Oid			userid;
+	pg_uuid_t	org_id;
+	pg_uuid_t	id;
+} VisibleFlowExecution;
+
+static VisibleFlowExecution visible_cache[VISIBLE_CACHE_SIZE];
+static uint64 visible_generation = 1;
+static bool xact_callbacks_registered = false;
+
+/*
+ * ForgetVisibleFlowExecutions
+ *		Transaction and subtransaction callback: the remembered answers hold
+ *		for one transaction (and not past a rolled back subtransaction).
+ */
+static void
+ForgetVisibleFlowExecutions(XactEvent event, void *arg)
+{
+	visible_generation++;
+}
+
+static void
+ForgetVisibleFlowExecutionsSub(SubXactEvent event, SubTransactionId mySubid,
+							   SubTransactionId parentSubid, void *arg)
+{
+	if (event == SUBXACT_EVENT_ABORT_SUB)
+		visible_generation++;
+}
+
 /*
  * CheckTriggerProtocol
- *		Fail unless called as a BEFORE ROW trigger on INSERT or UPDATE of a
- *		table with natts columns.
+ *		Fail unless called as a ROW trigger, BEFORE (or AFTER) one of events,
+ *		on a table with natts columns; expected says how it must be fired.
  */
-static TriggerData *
-CheckTriggerProtocol(FunctionCallInfo fcinfo, const char *name, int natts)
+TriggerData *
+CheckTriggerProtocol(FunctionCallInfo fcinfo, const char *name, bool before,
+					 int events, const char *expected, int natts)
 {
 	TriggerData *trigdata = (TriggerData *) fcinfo->context;
 
@@ -75,13 +187,13 @@ CheckTriggerProtocol(FunctionCallInfo fcinfo, const char *name, int natts)
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("function \"%s\" was not called by trigger manager", name)));
-	if (!TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
+	if ((before ? !TRIGGER_FIRED_BEFORE(trigdata->tg_event)
+		 : !TRIGGER_FIRED_AFTER(trigdata->tg_event)) ||
 		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) ||
-		!(TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) ||
-		  TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event)))
+		!(events & EVENT_BIT(trigdata->tg_event & TRIGGER_EVENT_OPMASK)))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("function \"%s\" must be fired BEFORE INSERT OR UPDATE FOR EACH ROW", name)));
+				 errmsg("function \"%s\" must be fired %s", name, expected)));
 	if (RelationGetDescr(trigdata->tg_relation)->natts != natts)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -105,21 +217,32 @@ ReportImmutable(const char *table, const char *column)
 }
 
 /*
+ * ColumnChanged
+ *		Whether column (0-based) differs between the old and the new row.
+ */
+static bool
+ColumnChanged(TupleDesc tupdesc, int column, Datum *old_values, bool *old_isnull,
+			  Datum *new_values, bool *new_isnull)
+{
+	Form_pg_attribute attr = TupleDescAttr(tupdesc, column);
+
+	return old_isnull[column] != new_isnull[column] ||
+		(!old_isnull[column] &&
+		 !datum_image_eq(old_values[column], new_values[column],
+						 attr->attbyval, attr->attlen));
+}
+
+/*
  * CheckUnchanged
- *		ReportImmutable unless column attnum (0-based) has the same value in
- *		the old and the new row.
+ *		ReportImmutable unless column (0-based) has the same value in the old
+ *		and the new row.
  */
 static void
 CheckUnchanged(TupleDesc tupdesc, int column, Datum *old_values, bool *old_isnull,
 			   Datum *new_values, bool *new_isnull, const char *table)
 {
-	Form_pg_attribute attr = TupleDescAttr(tupdesc, column);
-
-	if (old_isnull[column] != new_isnull[column] ||
-		(!old_isnull[column] &&
-		 !datum_image_eq(old_values[column], new_values[column],
-						 attr->attbyval, attr->attlen)))
-		ReportImmutable(table, NameStr(attr->attname));
+	if (ColumnChanged(tupdesc, column, old_values, old_isnull, new_values, new_isnull))
+		ReportImmutable(table, NameStr(TupleDescAttr(tupdesc, column)->attname));
 }
 
 /*
@@ -127,7 +250,7 @@ CheckUnchanged(TupleDesc tupdesc, int column, Datum *old_values, bool *old_isnul
  *		Whether flow execution id of organization org_id is visible to the
  *		current user (row-level security applies).
  */
-static bool
+bool
 FlowExecutionVisible(Datum org_id, Datum id)
 {
 	Datum		args[2];
@@ -145,6 +268,41 @@ FlowExecutionVisible(Datum org_id, Datum id)
 	if ((rc = SPI_finish()) != SPI_OK_FINISH)
 		ReportUnexpectedSPIResult("SPI_finish", rc);
 	return found;
+}
+
+/*
+ * FlowExecutionVisibleOnce
+ *		FlowExecutionVisible, remembering positive answers for the rest of
+ *		the transaction.
+ */
+static bool
+FlowExecutionVisibleOnce(Datum org_id, Datum id)
+{
+	Oid			userid = GetUserId();
+	pg_uuid_t  *org = DatumGetUUIDP(org_id);
+	pg_uuid_t  *fe = DatumGetUUIDP(id);
+	VisibleFlowExecution *entry;
+
+	entry = &visible_cache[hash_combine(hash_bytes(org->data, UUID_LEN),
+										hash_bytes(fe->data, UUID_LEN)) % VISIBLE_CACHE_SIZE];
+	if (entry->generation == visible_generation && entry->userid == userid &&
+		memcmp(&entry->org_id, org, sizeof(pg_uuid_t)) == 0 &&
+		memcmp(&entry->id, fe, sizeof(pg_uuid_t)) == 0)
+		return true;
+	if (!FlowExecutionVisible(org_id, id))
+		return false;
+
+	if (!xact_callbacks_registered)
+	{
+		RegisterXactCallback(ForgetVisibleFlowExecutions, NULL);
+		RegisterSubXactCallback(ForgetVisibleFlowExecutionsSub, NULL);
+		xact_callbacks_registered = true;
+	}
+	entry->generation = visible_generation;
+	entry->userid = userid;
+	memcpy(&entry->org_id, org, sizeof(pg_uuid_t));
+	memcpy(&entry->id, fe, sizeof(pg_uuid_t));
+	return true;
 }
 
 /*
@@ -168,7 +326,7 @@ ResolveOrganization(Datum flow_execution_id, Datum supplied, bool supplied_isnul
 	else
 		ReportNoTenant();
 
-	if (FlowExecutionVisible(org_id, flow_execution_id))
+	if (FlowExecutionVisibleOnce(org_id, flow_execution_id))
 		return org_id;
 
 	if (!supplied_isnull && have_tenant &&
@@ -195,15 +353,126 @@ NewUuidV7Datum(void)
 }
 
 /*
+ * SupersedeCompleted
+ *		Turn the completed outputs of (org_id, flow_execution_id, task_name)
+ *		stale, before a new completed one of that pair is written.
+ *
+ * The advisory lock serializes the writers of a pair until they commit;
+ * the lookup and the UPDATE then run on the latest snapshot, so they also
+ * find a completed output that a concurrent writer committed while this
+ * one waited (in REPEATABLE READ, changing one that the transaction cannot
+ * see is a serialization failure).  The UPDATE runs only when the cheaper
+ * lookup found something: usually a task has no current output yet.  The rows it changes go through this same
+ * trigger (completed -> stale) and the audit trigger.
+ */
+static void
+SupersedeCompleted(Datum org_id, Datum flow_execution_id, Datum task_name)
+{
+	text	   *name = DatumGetTextPP(task_name);
+	uint32		hash;
+	Datum		args[3];
+	int			rc;
+
+	hash = hash_bytes((const unsigned char *) DatumGetUUIDP(org_id), UUID_LEN);
+	hash = hash_combine(hash, hash_bytes((const unsigned char *) DatumGetUUIDP(flow_execution_id),
+										 UUID_LEN));
+	hash = hash_combine(hash, hash_bytes((const unsigned char *) VARDATA_ANY(name),
+										 VARSIZE_ANY_EXHDR(name)));
+	DirectFunctionCall2(pg_advisory_xact_lock_int4,
+						Int32GetDatum(SUPERSEDE_LOCK_CLASS),
+						Int32GetDatum((int32) (hash % SUPERSEDE_LOCK_BUCKETS)));
+
+	if ((rc = SPI_connect()) != SPI_OK_CONNECT)
+		ReportUnexpectedSPIResult("SPI_connect", rc);
+	args[0] = org_id;
+	args[1] = flow_execution_id;
+	args[2] = PointerGetDatum(name);
+	/* not read_only: it must see the rows written so far by this statement */
+	rc = ExecutePreparedQueryLatest(&supersede_probe_query, args, NULL, false, 1);
+	if (rc != SPI_OK_SELECT)
+		ReportUnexpectedSPIResult("supersession lookup", rc);
+	if (SPI_processed > 0)
+	{
+		rc = ExecutePreparedQueryLatest(&supersede_query, args, NULL, false, 0);
+		if (rc != SPI_OK_UPDATE)
+			ReportUnexpectedSPIResult("supersession", rc);
+	}
+	if ((rc = SPI_finish()) != SPI_OK_FINISH)
+		ReportUnexpectedSPIResult("SPI_finish", rc);
+}
+
+/*
+ * ReportDeletedUnchangeable
+ *		PT409 for a change to a soft-deleted output other than its restore.
+ */
+static void
+ReportDeletedUnchangeable(Datum id)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_TASK_OUTPUTS_CONFLICT),
+			 errmsg("cannot change a deleted task output"),
+			 errdetail("Task output \"%s\" is deleted; it is kept unchanged for the audit trail.",
+					   UuidToCString(DatumGetUUIDP(id))),
+			 errhint("An administrator can restore it with task_outputs.restore_task_output().")));
+}
+
+/*
+ * CheckRestore
+ *		A change of status away from "deleted": only back to the status the
+ *		output had before (PT409 otherwise, as for any transition the rules
+ *		do not allow), only by an administrator (42501), and the restore
+ *		changes nothing else.
+ */
+static void
+CheckRestore(TupleDesc tupdesc, TaskOutputStatus to, Datum *old_values, bool *old_isnull,
+			 Datum *values, bool *isnull)
+{
+	Oid			status_type = TupleDescAttr(tupdesc, TO_STATUS)->atttypid;
+	TaskOutputStatus previous;
+	int			column;
+
+	if (old_isnull[OUT_STATUS_BEFORE_DELETE])
+		ReportTransitionRejected(STATUS_DELETED, to,
+								 "This task output was recorded as deleted and has no earlier status to restore.");
+	previous = StatusFromDatum(status_type, old_values[OUT_STATUS_BEFORE_DELETE]);
+	if (previous != to)
+		ReportTransitionRejected(STATUS_DELETED, to,
+								 psprintf("A deleted task output can only be restored to the status it had before: \"%s\".",
+										  StatusName(previous)));
+	if (!CurrentUserIsAdmin())
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied to restore task output \"%s\"",
+						UuidToCString(DatumGetUUIDP(old_values[TO_ID]))),
+				 errdetail("Only members of task_outputs_admin may restore a deleted task output.")));
+	for (column = TO_TASK_NAME; column < TASK_OUTPUT_NATTS; column++)
+	{
+		if (column == TO_STATUS || column == TO_LAST_MODIFIED_BY ||
+			column == TO_UPDATED_AT)
+			continue;
+		if (ColumnChanged(tupdesc, column, old_values, old_isnull, values, isnull))
+			ereport(ERROR,
+					(errcode(ERRCODE_TASK_OUTPUTS_CONFLICT),
+					 errmsg("cannot change %s of a task output while restoring it",
+							NameStr(TupleDescAttr(tupdesc, column)->attname)),
+					 errdetail("A restore brings a deleted task output back as it was; only its status changes.")));
+	}
+}
+
+/*
  * outputs_before_write
  *		Trigger on task_outputs.outputs: BEFORE INSERT OR UPDATE FOR EACH ROW.
  */
 Datum
 outputs_before_write(PG_FUNCTION_ARGS)
 {
-	TriggerData *trigdata = CheckTriggerProtocol(fcinfo, "outputs_before_write",
+	TriggerData *trigdata = CheckTriggerProtocol(fcinfo, "outputs_before_write", true,
+												 EVENT_BIT(TRIGGER_EVENT_INSERT) |
+												 EVENT_BIT(TRIGGER_EVENT_UPDATE),
+												 "BEFORE INSERT OR UPDATE FOR EACH ROW",
 												 OUTPUTS_NATTS);
 	TupleDesc	tupdesc = RelationGetDescr(trigdata->tg_relation);
+	Oid			status_type = TupleDescAttr(tupdesc, TO_STATUS)->atttypid;
 	bool		is_insert = TRIGGER_FIRED_BY_INSERT(trigdata->tg_event);
 	HeapTuple	newtuple = is_insert ? trigdata->tg_trigtuple : trigdata->tg_newtuple;
 	Datum		values[OUTPUTS_NATTS];
@@ -213,8 +482,16 @@ outputs_before_write(PG_FUNCTION_ARGS)
 	bool		repl_isnull[OUTPUTS_NATTS];
 	int			nrepl = 0;
 	Datum		now = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
+	Datum		org_id;
+	TaskOutputStatus status;
+	bool		supersede;
+	Datum		before_delete = (Datum) 0;
+	bool		before_delete_isnull = true;
 
 	heap_deform_tuple(newtuple, tupdesc, values, isnull);
+	if (isnull[TO_STATUS])
+		ReportInvalidArgument("status", "status must not be null.");
+	status = StatusFromDatum(status_type, values[TO_STATUS]);
 
 	if (is_insert)
 	{
@@ -227,10 +504,11 @@ outputs_before_write(PG_FUNCTION_ARGS)
 		if (isnull[TO_FLOW_EXECUTION_ID])
 			ReportInvalidArgument("flow_execution_id",
 								  "flow_execution_id must not be null.");
+		org_id = ResolveOrganization(values[TO_FLOW_EXECUTION_ID],
+									 values[TO_ORGANIZATION_ID],
+									 isnull[TO_ORGANIZATION_ID]);
 		repl_cols[nrepl] = TO_ORGANIZATION_ID + 1;
-		repl_values[nrepl] = ResolveOrganization(values[TO_FLOW_EXECUTION_ID],
-												 values[TO_ORGANIZATION_ID],
-												 isnull[TO_ORGANIZATION_ID]);
+		repl_values[nrepl] = org_id;
 		repl_isnull[nrepl++] = false;
 		if (isnull[TO_CREATED_AT])
 		{
@@ -238,22 +516,42 @@ outputs_before_write(PG_FUNCTION_ARGS)
 			repl_values[nrepl] = now;
 			repl_isnull[nrepl++] = false;
 		}
+		supersede = (status == STATUS_COMPLETED);
 	}
 	else
 	{
 		Datum		old_values[OUTPUTS_NATTS];
 		bool		old_isnull[OUTPUTS_NATTS];
+		TaskOutputStatus old_status;
 
 		heap_deform_tuple(trigdata->tg_trigtuple, tupdesc, old_values, old_isnull);
 		CheckUnchanged(tupdesc, TO_ID, old_values, old_isnull, values, isnull, "task output");
 		CheckUnchanged(tupdesc, TO_ORGANIZATION_ID, old_values, old_isnull, values, isnull, "task output");
 		CheckUnchanged(tupdesc, TO_FLOW_EXECUTION_ID, old_values, old_isnull, values, isnull, "task output");
 		CheckUnchanged(tupdesc, TO_CREATED_AT, old_values, old_isnull, values, isnull, "task output");
+		org_id = old_values[TO_ORGANIZATION_ID];
+
+		old_status = StatusFromDatum(status_type, old_values[TO_STATUS]);
+		if (old_status == STATUS_DELETED)
+		{
+			if (status == STATUS_DELETED)
+				ReportDeletedUnchangeable(old_values[TO_ID]);
+			CheckRestore(tupdesc, status, old_values, old_isnull, values, isnull);
+		}
+		else if (status != old_status)
+		{
+			if (!StatusTransitionAllowed(old_status, status))
+				ReportTransitionRejected(old_status, status, NULL);
+			if (status == STATUS_DELETED)
+			{
+				before_delete = old_values[TO_STATUS];
+				before_delete_isnull = false;
+			}
+		}
+		supersede = (status == STATUS_COMPLETED && old_status != STATUS_COMPLETED);
 	}
 
 	CheckName("task_name", values[TO_TASK_NAME], isnull[TO_TASK_NAME]);
-	if (isnull[TO_STATUS])
-		ReportInvalidArgument("status", "status must not be null.");
 	CheckSummary(values[TO_SUMMARY], isnull[TO_SUMMARY]);
 	CheckTags(values[TO_TAGS], isnull[TO_TAGS]);
 	CheckOutputSize(values[TO_SUMMARY], isnull[TO_SUMMARY],
@@ -265,10 +563,65 @@ outputs_before_write(PG_FUNCTION_ARGS)
 	repl_cols[nrepl] = TO_UPDATED_AT + 1;
 	repl_values[nrepl] = now;
 	repl_isnull[nrepl++] = false;
+	/* the internal column is the trigger's alone, whatever the writer said */
+	repl_cols[nrepl] = OUT_STATUS_BEFORE_DELETE + 1;
+	repl_values[nrepl] = before_delete;
+	repl_isnull[nrepl++] = before_delete_isnull;
+
+	/* last, once the row is known to be acceptable */
+	if (supersede)
+		SupersedeCompleted(org_id, values[TO_FLOW_EXECUTION_ID], values[TO_TASK_NAME]);
 
 	return PointerGetDatum(heap_modify_tuple_by_cols(newtuple, tupdesc, nrepl,
 													 repl_cols, repl_values,
 													 repl_isnull));
+}
+
+/*
+ * outputs_before_delete
+ *		Trigger on task_outputs.outputs: BEFORE DELETE FOR EACH ROW.
+ *
+ * A DELETE never destroys a task output: the row is soft-deleted instead
+ * (an UPDATE to "deleted", which the update trigger checks and stamps and
+ * the audit trigger records) and the physical delete is skipped.  A row
+ * that is already deleted is left as it is.  Only purge_task_outputs, while
+ * it runs in this backend, lets the delete through.
+ */
+Datum
+outputs_before_delete(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = CheckTriggerProtocol(fcinfo, "outputs_before_delete", true,
+												 EVENT_BIT(TRIGGER_EVENT_DELETE),
+												 "BEFORE DELETE FOR EACH ROW",
+												 OUTPUTS_NATTS);
+	TupleDesc	tupdesc = RelationGetDescr(trigdata->tg_relation);
+	HeapTuple	oldtuple = trigdata->tg_trigtuple;
+	Datum		values[OUTPUTS_NATTS];
+	bool		isnull[OUTPUTS_NATTS];
+	Datum		args[2];
+	int			rc;
+
+	if (PurgeInProgress())
+		return PointerGetDatum(oldtuple);
+
+	heap_deform_tuple(oldtuple, tupdesc, values, isnull);
+	if (StatusFromDatum(TupleDescAttr(tupdesc, TO_STATUS)->atttypid,
+						values[TO_STATUS]) == STATUS_DELETED)
+		return PointerGetDatum(NULL);
+
+	if ((rc = SPI_connect()) != SPI_OK_CONNECT)
+		ReportUnexpectedSPIResult("SPI_connect", rc);
+	args[0] = values[TO_ORGANIZATION_ID];
+	args[1] = values[TO_ID];
+	rc = ExecutePreparedQuery(&soft_delete_query, args, NULL, false, 0);
+	if (rc != SPI_OK_UPDATE)
+		ReportUnexpectedSPIResult("soft delete", rc);
+	if (SPI_processed != 1)
+		ReportTaskOutputNotFound("id", DatumGetUUIDP(values[TO_ID]));
+	if ((rc = SPI_finish()) != SPI_OK_FINISH)
+		ReportUnexpectedSPIResult("SPI_finish", rc);
+
+	return PointerGetDatum(NULL);
 }
 
 /*
@@ -279,7 +632,10 @@ outputs_before_write(PG_FUNCTION_ARGS)
 Datum
 flow_executions_before_write(PG_FUNCTION_ARGS)
 {
-	TriggerData *trigdata = CheckTriggerProtocol(fcinfo, "flow_executions_before_write",
+	TriggerData *trigdata = CheckTriggerProtocol(fcinfo, "flow_executions_before_write", true,
+												 EVENT_BIT(TRIGGER_EVENT_INSERT) |
+												 EVENT_BIT(TRIGGER_EVENT_UPDATE),
+												 "BEFORE INSERT OR UPDATE FOR EACH ROW",
 												 FLOW_EXECUTION_NATTS);
 	TupleDesc	tupdesc = RelationGetDescr(trigdata->tg_relation);
 	bool		is_insert = TRIGGER_FIRED_BY_INSERT(trigdata->tg_event);

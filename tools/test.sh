@@ -20,16 +20,18 @@ failed=0
 # count "passed failed" into the totals
 tally() { passed=$((passed + $1)); failed=$((failed + $2)); }
 
-echo "== pg_regress (sql/, expected/)"
-rm -rf results regression.diffs regression.out
+echo "== pg_regress (sql/, expected/) and pg_isolation_regress (specs/, expected/)"
+rm -rf results regression.diffs regression.out output_iso
 make -s PG_CONFIG="$PG_BIN/pg_config" installcheck 2>&1 | tee /tmp/task_outputs-regress.$$ | grep -E "^(ok|not ok|#|test |\s+[a-z_]+ +\.\.\.)" || true
 regress_total=$(grep -cE "^(ok|not ok|test )" /tmp/task_outputs-regress.$$ || true)
 regress_failed=$(grep -cE "^not ok|FAILED|failed \(ignored\)" /tmp/task_outputs-regress.$$ || true)
 rm -f /tmp/task_outputs-regress.$$
-if [ -f regression.diffs ]; then
-    cat regression.diffs
-    [ "$regress_failed" -eq 0 ] && regress_failed=1
-fi
+for diffs in regression.diffs output_iso/regression.diffs; do
+    if [ -f "$diffs" ]; then
+        cat "$diffs"
+        [ "$regress_failed" -eq 0 ] && regress_failed=1
+    fi
+done
 tally $((regress_total - regress_failed)) "$regress_failed"
 
 echo "== pgTAP (test/*.sql, run as the roles a user would be)"

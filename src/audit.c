@@ -1,0 +1,183 @@
+/*-------------------------------------------------------------------------
+ *
+ * audit.c
+ *		The audit trail of task outputs: every change of status, soft delete
+ *		and restore, and the admin's view of it.
+ *
+ * Entries are appended by outputs_audit, an AFTER UPDATE row trigger that
+ * fires only when the status changed (its WHEN clause), so an entry exists
+ * only for a change that was really made: a rejected write never reaches
+ * it, and an entry shares the fate of its change (both commit or neither).
+ * The entry's actor and time are the stamps the BEFORE trigger put on the
+ * row (last_modified_by, updated_at), so the trail and the row agree.
+ *
+ * No tenant role holds INSERT, UPDATE, DELETE or TRUNCATE on the trail, so
+ * the trigger is SECURITY DEFINER (search_path pinned to pg_catalog,
+ * pg_temp) and as narrow as it can be: it only runs as the trigger of
+ * task_outputs.outputs, and only inserts the entry describing the row
+ * change it was fired for.  Rows leave the trail only with their output,
+ * through the foreign key's cascade, when purge_task_outputs deletes it.
+ *
+ * task_output_history reads the trail as the invoking user, through SPI,
+ * so row-level security keeps it to the current organization.
+ *
+ * src/audit.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/uuid.h"
+
+#include "query.h"
+#include "status.h"
+#include "task_outputs.h"
+#include "triggers.h"
+
+PG_FUNCTION_INFO_V1(outputs_audit);
+PG_FUNCTION_INFO_V1(task_output_history);
+
+/* the statuses travel as text, cast in SQL: see query.h */
+static PreparedQuery audit_insert_query = {
+	"INSERT INTO task_outputs.audit_trail"
+	" (id, organization_id, task_output_id, from_status, to_status, actor, changed_at)"
+	" VALUES ($1, $2, $3, $4::task_outputs.task_output_status,"
+	" $5::task_outputs.task_output_status, $6, $7)",
+	7, {UUIDOID, UUIDOID, UUIDOID, TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID}
+};
+
+/*
+ * The history of one output, oldest first; no row when the output is not
+ * visible.  Entries of one transaction share changed_at and are ordered by
+ * their id, a UUIDv7 that is monotonic within a session.  Each entry is
+ * rendered as to_json renders its record: {"id", "task_output_id",
+ * "from_status", "to_status", "actor", "changed_at"}.
+ */
+static PreparedQuery history_query = {
+	"SELECT (SELECT COALESCE(pg_catalog.json_agg(h ORDER BY h.changed_at, h.id),"
+	"  '[]'::pg_catalog.json)"
+	"  FROM (SELECT a.id, a.task_output_id, a.from_status, a.to_status, a.actor, a.changed_at"
+	"   FROM task_outputs.audit_trail a"
+	"   WHERE a.organization_id OPERATOR(pg_catalog.=) o.organization_id"
+	"   AND a.task_output_id OPERATOR(pg_catalog.=) o.id) h)"
+	" FROM task_outputs.outputs o"
+	" WHERE o.organization_id OPERATOR(pg_catalog.=) $1"
+	" AND o.id OPERATOR(pg_catalog.=) $2",
+	2, {UUIDOID, UUIDOID}
+};
+
+/*
+ * IsOutputsTable
+ *		Whether rel is task_outputs.outputs.
+ */
+static bool
+IsOutputsTable(Relation rel)
+{
+	char	   *schema = get_namespace_name(RelationGetNamespace(rel));
+
+	return schema != NULL && strcmp(schema, "task_outputs") == 0 &&
+		strcmp(RelationGetRelationName(rel), "outputs") == 0;
+}
+
+/*
+ * outputs_audit
+ *		Trigger on task_outputs.outputs: AFTER UPDATE FOR EACH ROW WHEN the
+ *		status changed.  Appends one entry to the audit trail.
+ */
+Datum
+outputs_audit(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = CheckTriggerProtocol(fcinfo, "outputs_audit", false,
+												 EVENT_BIT(TRIGGER_EVENT_UPDATE),
+												 "AFTER UPDATE FOR EACH ROW",
+												 OUTPUTS_NATTS);
+	TupleDesc	tupdesc = RelationGetDescr(trigdata->tg_relation);
+	Oid			status_type = TupleDescAttr(tupdesc, TO_STATUS)->atttypid;
+	Datum		old_values[OUTPUTS_NATTS];
+	bool		old_isnull[OUTPUTS_NATTS];
+	Datum		values[OUTPUTS_NATTS];
+	bool		isnull[OUTPUTS_NATTS];
+	TaskOutputStatus from;
+	TaskOutputStatus to;
+	pg_uuid_t	entry_id;
+	Datum		args[7];
+	int			rc;
+
+	if (!IsOutputsTable(trigdata->tg_relation))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function \"%s\" must be fired for task_outputs.outputs", "outputs_audit")));
+
+	heap_deform_tuple(trigdata->tg_trigtuple, tupdesc, old_values, old_isnull);
+	heap_deform_tuple(trigdata->tg_newtuple, tupdesc, values, isnull);
+	from = StatusFromDatum(status_type, old_values[TO_STATUS]);
+	to = StatusFromDatum(status_type, values[TO_STATUS]);
+	if (from == to)
+		return PointerGetDatum(NULL);
+
+	GenerateUuidV7(&entry_id);
+	args[0] = UUIDPGetDatum(&entry_id);
+	args[1] = values[TO_ORGANIZATION_ID];
+	args[2] = values[TO_ID];
+	args[3] = CStringGetTextDatum(StatusName(from));
+	args[4] = CStringGetTextDatum(StatusName(to));
+	args[5] = values[TO_LAST_MODIFIED_BY];
+	args[6] = values[TO_UPDATED_AT];
+
+	if ((rc = SPI_connect()) != SPI_OK_CONNECT)
+		ReportUnexpectedSPIResult("SPI_connect", rc);
+	rc = ExecutePreparedQuery(&audit_insert_query, args, NULL, false, 0);
+	if (rc != SPI_OK_INSERT || SPI_processed != 1)
+		ReportUnexpectedSPIResult("audit trail insert", rc);
+	if ((rc = SPI_finish()) != SPI_OK_FINISH)
+		ReportUnexpectedSPIResult("SPI_finish", rc);
+
+	return PointerGetDatum(NULL);
+}
+
+/*
+ * task_output_history
+ *		SQL: the audit trail of one task output of the current organization,
+ *		oldest first, as a JSON array of {id, task_output_id, from_status,
+ *		to_status, actor, changed_at}; PT404 when the output is not visible.
+ */
+Datum
+task_output_history(PG_FUNCTION_ARGS)
+{
+	pg_uuid_t	org_id;
+	Datum		args[2];
+	Datum		result;
+	bool		isnull;
+	int			rc;
+
+	RequireCurrentOrgId(&org_id);
+	if (PG_ARGISNULL(0))
+		ReportInvalidArgument("id", "id must not be null.");
+	args[0] = UUIDPGetDatum(&org_id);
+	args[1] = PG_GETARG_DATUM(0);
+
+	if ((rc = SPI_connect()) != SPI_OK_CONNECT)
+		ReportUnexpectedSPIResult("SPI_connect", rc);
+	rc = ExecutePreparedQuery(&history_query, args, NULL, true, 1);
+	if (rc != SPI_OK_SELECT)
+		ReportUnexpectedSPIResult("history lookup", rc);
+	if (SPI_processed == 0)
+		ReportTaskOutputNotFound("id", PG_GETARG_UUID_P(0));
+	result = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	if (isnull)
+		elog(ERROR, "history of a task output is null");
+	/* copy the value out of SPI's memory before SPI_finish frees it */
+	result = SPI_datumTransfer(result, false, -1);
+	if ((rc = SPI_finish()) != SPI_OK_FINISH)
+		ReportUnexpectedSPIResult("SPI_finish", rc);
+
+	PG_RETURN_DATUM(result);
+}

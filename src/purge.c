@@ -1,0 +1,166 @@
+/*-------------------------------------------------------------------------
+ *
+ * purge.c
+ *		Retention: purge_task_outputs, the only way a task output (and its
+ *		audit trail) is ever deleted for real.
+ *
+ * A DELETE on task_outputs.outputs is turned into a soft delete by the
+ * BEFORE DELETE trigger, except while purge_task_outputs runs in this
+ * backend: it sets a backend-local flag, which no SQL can set, around its
+ * own DELETE statements, and clears it however they end.  The audit trail
+ * entries of a purged output go with it, through the foreign key's ON
+ * DELETE CASCADE (no tenant role may delete from the trail itself).
+ *
+ * Deletion runs in batches of PURGE_BATCH_ROWS outputs, each one DELETE
+ * statement, so the memory of one statement (its after-trigger queue, the
+ * cascade) stays bounded however much there is to purge.  Each batch
+ * re-checks, under the row lock, that the output is still deleted and old
+ * enough: an output restored concurrently is skipped, and an output purged
+ * first makes the concurrent restore find nothing (PT404).  The purge
+ * works on the current organization's rows, through row-level security
+ * like everything else.
+ *
+ * src/purge.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/timestamp.h"
+#include "utils/uuid.h"
+
+#include "query.h"
+#include "task_outputs.h"
+#include "triggers.h"
+
+PG_FUNCTION_INFO_V1(purge_task_outputs);
+
+#define PURGE_BATCH_ROWS 1000
+
+static bool purge_in_progress = false;
+
+static PreparedQuery purge_count_query = {
+	"SELECT pg_catalog.count(*) FROM task_outputs.outputs"
+	" WHERE organization_id OPERATOR(pg_catalog.=) $1"
+	" AND status OPERATOR(pg_catalog.=) 'deleted'::task_outputs.task_output_status"
+	" AND updated_at OPERATOR(pg_catalog.<) $2",
+	2, {UUIDOID, TIMESTAMPTZOID}
+};
+
+static PreparedQuery purge_batch_query = {
+	"DELETE FROM task_outputs.outputs"
+	" WHERE organization_id OPERATOR(pg_catalog.=) $1"
+	" AND status OPERATOR(pg_catalog.=) 'deleted'::task_outputs.task_output_status"
+	" AND updated_at OPERATOR(pg_catalog.<) $2"
+	" AND id OPERATOR(pg_catalog.=) ANY (ARRAY("
+	"  SELECT id FROM task_outputs.outputs"
+	"  WHERE organization_id OPERATOR(pg_catalog.=) $1"
+	"  AND status OPERATOR(pg_catalog.=) 'deleted'::task_outputs.task_output_status"
+	"  AND updated_at OPERATOR(pg_catalog.<) $2"
+	"  ORDER BY updated_at LIMIT $3))",
+	3, {UUIDOID, TIMESTAMPTZOID, INT8OID}
+};
+
+/*
+ * PurgeInProgress
+ *		Whether purge_task_outputs is deleting rows in this backend.
+ */
+bool
+PurgeInProgress(void)
+{
+	return purge_in_progress;
+}
+
+/*
+ * PurgeBatches
+ *		Delete the organization's deleted outputs older than cutoff, batch
+ *		by batch; returns how many.
+ */
+static int64
+PurgeBatches(Datum *args)
+{
+	int64		total = 0;
+
+	for (;;)
+	{
+		int			rc = ExecutePreparedQuery(&purge_batch_query, args, NULL, false, 0);
+
+		if (rc != SPI_OK_DELETE)
+			ReportUnexpectedSPIResult("purge", rc);
+		if (SPI_processed == 0)
+			break;
+		total += SPI_processed;
+		CHECK_FOR_INTERRUPTS();
+	}
+	return total;
+}
+
+/*
+ * purge_task_outputs
+ *		SQL: hard-delete the current organization's soft-deleted task outputs
+ *		whose deletion is older than older_than, with their audit trail;
+ *		with dry_run, only count them.  Returns the number of outputs.
+ */
+Datum
+purge_task_outputs(PG_FUNCTION_ARGS)
+{
+	pg_uuid_t	org_id;
+	TimestampTz now = GetCurrentTransactionStartTimestamp();
+	Datum		cutoff;
+	bool		dry_run;
+	Datum		args[3];
+	volatile int64 result = 0;
+	int			rc;
+
+	RequireCurrentOrgId(&org_id);
+	if (PG_ARGISNULL(0))
+		ReportInvalidArgument("older_than", "older_than must not be null.");
+	dry_run = PG_ARGISNULL(1) ? false : PG_GETARG_BOOL(1);
+	cutoff = DirectFunctionCall2(timestamptz_mi_interval,
+								 TimestampTzGetDatum(now), PG_GETARG_DATUM(0));
+	if (DatumGetTimestampTz(cutoff) > now)
+		ReportInvalidArgument("older_than",
+							  psprintf("older_than must not be negative; it is \"%s\".",
+									   DatumGetCString(DirectFunctionCall1(interval_out,
+																		   PG_GETARG_DATUM(0)))));
+
+	args[0] = UUIDPGetDatum(&org_id);
+	args[1] = cutoff;
+	args[2] = Int64GetDatum(PURGE_BATCH_ROWS);
+
+	if ((rc = SPI_connect()) != SPI_OK_CONNECT)
+		ReportUnexpectedSPIResult("SPI_connect", rc);
+	if (dry_run)
+	{
+		bool		isnull;
+
+		rc = ExecutePreparedQuery(&purge_count_query, args, NULL, true, 1);
+		if (rc != SPI_OK_SELECT || SPI_processed != 1)
+			ReportUnexpectedSPIResult("purge count", rc);
+		result = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+											 SPI_tuptable->tupdesc, 1, &isnull));
+	}
+	else
+	{
+		purge_in_progress = true;
+		PG_TRY();
+		{
+			result = PurgeBatches(args);
+		}
+		PG_FINALLY();
+		{
+			purge_in_progress = false;
+		}
+		PG_END_TRY();
+	}
+	if ((rc = SPI_finish()) != SPI_OK_FINISH)
+		ReportUnexpectedSPIResult("SPI_finish", rc);
+
+	PG_RETURN_INT64(result);
+}
