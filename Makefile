@@ -25,7 +25,7 @@ EXTENSION = task_outputs
 DATA = task_outputs--0.1.0.sql
 PGFILEDESC = "task_outputs - the Task Outputs service inside PostgreSQL"
 
-REGRESS = install model uuid7 tenant grants record list read_api mismatch status
+REGRESS = install model uuid7 tenant grants record list read_api mismatch trusted_load status
 
 # pg_isolation_regress: concurrent sessions (specs/, expected/)
 ISOLATION = status_race supersede_race purge_restore
