@@ -39,16 +39,21 @@ SELECT task_outputs.record_task_output('a1a1a1a1-0000-4000-8000-000000000003', '
     summary => '{}',
     status => 'queued');
 SET task_outputs.actor = 'service-account';
+-- recorded twice: the second completed output supersedes the first (stale)
 SELECT task_outputs.record_task_output('a1a1a1a1-0000-4000-8000-000000000003', 'aggregate_sales',
     output => '{"regions": {"EMEA": 1200345.5, "APAC": 880120, "AMER": 2100000.25}}',
     summary => '{"regions": 3, "currency": "EUR"}',
-    tags => '{finance}',
-    status => 'stale');
-SELECT task_outputs.record_task_output('a1a1a1a1-0000-4000-8000-000000000003', 'draft_summary',
-    output => '{"text": "Sales grew 12 % – led by EMEA ✓"}',
-    summary => '{"words": 9}',
-    tags => '{nlp}',
-    status => 'deleted');
+    tags => '{finance}');
+SELECT task_outputs.record_task_output('a1a1a1a1-0000-4000-8000-000000000003', 'aggregate_sales',
+    output => '{"regions": {"EMEA": 1210000, "APAC": 880120, "AMER": 2100000.25}}',
+    summary => '{"regions": 3, "currency": "EUR", "revision": 2}',
+    tags => '{finance}');
+-- recorded, then soft-deleted: hidden from the list, kept for audit
+SELECT task_outputs.delete_task_output(
+    (task_outputs.record_task_output('a1a1a1a1-0000-4000-8000-000000000003', 'draft_summary',
+        output => '{"text": "Sales grew 12 % – led by EMEA ✓"}',
+        summary => '{"words": 9}',
+        tags => '{nlp}')).id);
 
 -- Globex: one flow execution of its own, never visible to Acme
 SET task_outputs.org_id = '9b2e7d10-4c5a-4e21-8f3b-7a6c1d0e5f02';
