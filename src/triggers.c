@@ -34,11 +34,13 @@
  * the shared lock table; unrelated pairs that share a bucket merely wait
  * for each other's commit.
  *
- * The supersession UPDATE runs for every completed output written, so its
- * kept plan must use the (organization_id, flow_execution_id, task_name)
- * index even when it was made while the table was empty (a fresh install's
- * first bulk load): a sequential scan per row would make the load
- * quadratic.  It is planned with sequential scans disabled (query.h).
+ * The supersession lookup runs for every completed output written, so its
+ * kept plan must use the partial unique index of completed outputs
+ * (outputs_current_idx, which also makes "one current output per task" a
+ * constraint) even when it was made while the table was empty (a fresh
+ * install's first bulk load): a scan per row, of the table or of all the
+ * task's outputs, would make a load quadratic.  It is planned with
+ * sequential scans disabled (query.h).
  *
  * The flow execution of a new output is looked up once per transaction,
  * user, organization and flow execution (a small cache remembers the

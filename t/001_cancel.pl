@@ -39,7 +39,7 @@ TaskOutputsNode::safe_psql_as(
 	$node, 'postgres', 'to_big', qq{
 	SELECT task_outputs.create_flow_execution('big', '$fe');
 	INSERT INTO task_outputs.outputs (flow_execution_id, task_name, summary, output, tags, created_at)
-	SELECT '$fe', 'task ' || (g % 10), jsonb_build_object('n', g),
+	SELECT '$fe', 'task ' || g, jsonb_build_object('n', g),
 	       jsonb_build_object('v', g % 97), '{a}',
 	       '2026-01-01 00:00:00+00'::timestamptz + g * interval '1 ms'
 	  FROM generate_series(1, $rows) g;
