@@ -196,13 +196,15 @@ CREATE INDEX outputs_list_idx ON @extschema@.outputs
 -- Outputs of one flow execution (the flow execution view, supersession).
 CREATE INDEX outputs_flow_execution_idx ON @extschema@.outputs
 	(organization_id, flow_execution_id, task_name);
--- The completed output of each (flow execution, task): supersession finds
--- it without walking the pair's stale history.
-CREATE INDEX outputs_completed_idx ON @extschema@.outputs
-	(organization_id, flow_execution_id, task_name)
-	WHERE status OPERATOR(pg_catalog.=) 'completed';
 CREATE INDEX flow_executions_list_idx ON @extschema@.flow_executions
 	(organization_id, created_at DESC, id DESC);
+-- The current (completed) output of each task of a flow execution: at most
+-- one, which supersession keeps true; the trigger's lookup of the output
+-- to supersede reads only this small index, however many stale outputs a
+-- task has accumulated.
+CREATE UNIQUE INDEX outputs_current_idx ON @extschema@.outputs
+	(organization_id, flow_execution_id, task_name)
+	WHERE status OPERATOR(pg_catalog.=) 'completed';
 -- Soft-deleted outputs by the time of their deletion (retention purge).
 CREATE INDEX outputs_deleted_idx ON @extschema@.outputs
 	(organization_id, updated_at) WHERE status OPERATOR(pg_catalog.=) 'deleted';

@@ -25,20 +25,23 @@
  * recorded.
  *
  * Supersession must hold when two sessions record a completed output for
- * the same pair at once: each takes a transaction-level advisory lock for
- * the pair before it looks, and looks with the latest snapshot, so that the
- * second sees the first's committed row and turns it stale.  The lock key
- * is a hash of the pair reduced to SUPERSEDE_LOCK_BUCKETS values, so that a
- * transaction that records completed outputs for many pairs (a bulk
- * INSERT ... SELECT) holds at most that many locks instead of exhausting
- * the shared lock table; unrelated pairs that share a bucket merely wait
- * for each other's commit.
+ * the same pair at once: each locks the pair's flow execution row (FOR NO
+ * KEY UPDATE, which foreign key checks do not wait for) before it looks,
+ * and looks with the latest snapshot, so that the second sees the first's
+ * committed row and turns it stale.  A row lock costs no slot in the shared
+ * lock table, so a bulk INSERT ... SELECT may complete outputs of any
+ * number of flow executions in one transaction; two transactions wait for
+ * each other only when they complete outputs of the same flow execution
+ * (a lock per hashed pair, shared by unrelated pairs, made concurrent bulk
+ * loads of different organizations deadlock).
  *
- * The supersession UPDATE runs for every completed output written, so its
- * kept plan must use the (organization_id, flow_execution_id, task_name)
- * index even when it was made while the table was empty (a fresh install's
- * first bulk load): a sequential scan per row would make the load
- * quadratic.  It is planned with sequential scans disabled (query.h).
+ * The supersession lookup runs for every completed output written, so its
+ * kept plan must use the partial unique index of completed outputs
+ * (outputs_current_idx, which also makes "one current output per task" a
+ * constraint) even when it was made while the table was empty (a fresh
+ * install's first bulk load): a scan per row, of the table or of all the
+ * task's outputs, would make a load quadratic.  It is planned with
+ * sequential scans disabled (query.h).
  *
  * The flow execution of a new output is looked up once per transaction,
  * user, organization and flow execution (a small cache remembers the
@@ -91,17 +94,18 @@ typedef enum FlowExecutionColumn
 	FLOW_EXECUTION_NATTS
 } FlowExecutionColumn;
 
-/*
- * Advisory lock keys of supersession: the two-int4 form, whose key space is
- * apart from the one-int8 form that applications mostly use.
- */
-#define SUPERSEDE_LOCK_CLASS	0x7A5C0001
-#define SUPERSEDE_LOCK_BUCKETS	1024
-
 static PreparedQuery flow_execution_visible_query = {
 	"SELECT FROM task_outputs.flow_executions"
 	" WHERE organization_id OPERATOR(pg_catalog.=) $1"
 	" AND id OPERATOR(pg_catalog.=) $2",
+	2, {UUIDOID, UUIDOID}
+};
+
+static PreparedQuery supersede_lock_query = {
+	"SELECT FROM task_outputs.flow_executions"
+	" WHERE organization_id OPERATOR(pg_catalog.=) $1"
+	" AND id OPERATOR(pg_catalog.=) $2"
+	" FOR NO KEY UPDATE",
 	2, {UUIDOID, UUIDOID}
 };
 
@@ -357,7 +361,8 @@ NewUuidV7Datum(void)
  *		Turn the completed outputs of (org_id, flow_execution_id, task_name)
  *		stale, before a new completed one of that pair is written.
  *
- * The advisory lock serializes the writers of a pair until they commit;
+ * The flow execution's row lock serializes the writers of its outputs'
+ * completions until they commit;
  * the lookup and the UPDATE then run on the latest snapshot, so they also
  * find a completed output that a concurrent writer committed while this
  * one waited (in REPEATABLE READ, changing one that the transaction cannot
@@ -369,24 +374,17 @@ static void
 SupersedeCompleted(Datum org_id, Datum flow_execution_id, Datum task_name)
 {
 	text	   *name = DatumGetTextPP(task_name);
-	uint32		hash;
 	Datum		args[3];
 	int			rc;
-
-	hash = hash_bytes((const unsigned char *) DatumGetUUIDP(org_id), UUID_LEN);
-	hash = hash_combine(hash, hash_bytes((const unsigned char *) DatumGetUUIDP(flow_execution_id),
-										 UUID_LEN));
-	hash = hash_combine(hash, hash_bytes((const unsigned char *) VARDATA_ANY(name),
-										 VARSIZE_ANY_EXHDR(name)));
-	DirectFunctionCall2(pg_advisory_xact_lock_int4,
-						Int32GetDatum(SUPERSEDE_LOCK_CLASS),
-						Int32GetDatum((int32) (hash % SUPERSEDE_LOCK_BUCKETS)));
 
 	if ((rc = SPI_connect()) != SPI_OK_CONNECT)
 		ReportUnexpectedSPIResult("SPI_connect", rc);
 	args[0] = org_id;
 	args[1] = flow_execution_id;
 	args[2] = PointerGetDatum(name);
+	rc = ExecutePreparedQuery(&supersede_lock_query, args, NULL, false, 1);
+	if (rc != SPI_OK_SELECT)
+		ReportUnexpectedSPIResult("supersession lock", rc);
 	/* not read_only: it must see the rows written so far by this statement */
 	rc = ExecutePreparedQueryLatest(&supersede_probe_query, args, NULL, false, 1);
 	if (rc != SPI_OK_SELECT)
