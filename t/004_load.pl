@@ -100,7 +100,9 @@ foreach my $name (keys %scripts)
 	close $fh;
 }
 
-# One pgbench per role, all at once.
+# One pgbench per role, all at once; their output goes to files (pipes
+# that the harness reads only when it waits on one of them stall the
+# others).
 my %runs = (
 	to_a => [ '-c', '2', '-j', '2', map { ('-f', "$dir/$_") }
 		  qw(record.sql@4 status.sql@2 list.sql@3 page.sql@1) ],
@@ -119,12 +121,13 @@ foreach my $role (sort keys %runs)
 			'-d', $node->connstr('postgres') . " user=$role",
 			@{ $runs{$role} }
 		],
-		'<', \$in, '>', \$out{$role}, '2>&1');
+		'<', '/dev/null', '>', "$dir/pgbench_$role.out", '2>&1');
 }
 my $report = '';
 foreach my $role (sort keys %runs)
 {
 	$h{$role}->finish;
+	$out{$role} = slurp_file("$dir/pgbench_$role.out");
 	is($h{$role}->result(0), 0, "pgbench as $role ran to its end")
 	  or diag $out{$role};
 	like($out{$role}, qr/number of failed transactions: 0 \(/,
@@ -155,6 +158,19 @@ is( $node->safe_psql('postgres',
 		q{SELECT count(*) > 0 FROM task_outputs.audit_trail WHERE to_status = 'deleted'}),
 	't',
 	'the load soft-deleted outputs, with their audit entries');
+
+# Each status transaction of a writer left one soft-deleted output, which
+# the admin purged unless it came too late.
+foreach my $o (sort keys %org)
+{
+	my ($jobs) = $out{"to_$o"} =~ m{status\.sql\n - weight: \d+ [^\n]*\n - (\d+) transactions};
+	my ($left) = $node->safe_psql('postgres',
+		"SELECT count(*) FROM task_outputs.outputs WHERE organization_id = '$org{$o}' AND task_name LIKE 'job %'"
+	);
+	cmp_ok($left, '<', $jobs // 0,
+		sprintf('the admin purged soft-deleted outputs of organization %s (%d of %d left)',
+			$o, $left, $jobs // 0));
+}
 
 # Every tenant sees exactly its own rows, through the tables and the API.
 foreach my $o (sort keys %org)
