@@ -100,9 +100,8 @@ foreach my $name (keys %scripts)
 	close $fh;
 }
 
-# One pgbench per role, all at once; their output goes to files (pipes
-# that the harness reads only when it waits on one of them stall the
-# others).
+# One pgbench per role, all at once; their output goes to files (through
+# IPC::Run's pipes, the runs not being waited on were seen to stall).
 my %runs = (
 	to_a => [ '-c', '2', '-j', '2', map { ('-f', "$dir/$_") }
 		  qw(record.sql@4 status.sql@2 list.sql@3 page.sql@1) ],
