@@ -135,6 +135,90 @@ sub safe_psql_as
 
 =pod
 
+=item check_invariants($node, $dbname, $label)
+
+Tests that hold of any database using the extension, at any time: the
+audit trail of every output is a consistent chain (each entry starts where
+the one before ended; the last ends at the output's status; an output
+without entries is in the status it was recorded with, when its output
+document says so under "init"); at most one completed output per
+organization, flow execution and task; every B-tree index of the
+extension's tables passes amcheck's bt_index_check with heapallindexed.
+Runs as $node's superuser (who is not bound by row-level security).
+
+=cut
+
+sub check_invariants
+{
+	my ($node, $dbname, $label) = @_;
+
+	# audit chains, in the order of the entries (changed_at, then id)
+	is( $node->safe_psql(
+			$dbname, q{
+		WITH t AS (
+			SELECT a.*, lead(from_status) OVER w AS next_from,
+				   row_number() OVER w AS rn,
+				   count(*) OVER (PARTITION BY organization_id, task_output_id) AS n
+			  FROM task_outputs.audit_trail a
+			WINDOW w AS (PARTITION BY organization_id, task_output_id ORDER BY changed_at, id))
+		SELECT count(*) FROM t WHERE rn < n AND to_status <> next_from}),
+		'0',
+		"$label: each audit entry starts where the one before ended");
+	is( $node->safe_psql(
+			$dbname, q{
+		SELECT count(*)
+		  FROM task_outputs.outputs o
+		  LEFT JOIN LATERAL (
+			SELECT (array_agg(from_status ORDER BY changed_at, id))[1] AS first_from,
+				   (array_agg(to_status ORDER BY changed_at DESC, id DESC))[1] AS last_to,
+				   count(*) AS n
+			  FROM task_outputs.audit_trail a
+			 WHERE a.organization_id = o.organization_id AND a.task_output_id = o.id) t ON true
+		 WHERE (t.n > 0 AND t.last_to <> o.status)
+			OR (o.output ? 'init' AND t.n > 0 AND t.first_from::text <> o.output->>'init')
+			OR (o.output ? 'init' AND t.n = 0 AND o.status::text <> o.output->>'init')}),
+		'0',
+		"$label: every output's trail leads from its first status to its current one");
+	is( $node->safe_psql(
+			$dbname, q{
+		SELECT count(*) FROM (
+			SELECT 1 FROM task_outputs.outputs WHERE status = 'completed'
+			 GROUP BY organization_id, flow_execution_id, task_name
+			HAVING count(*) > 1) d}),
+		'0',
+		"$label: at most one completed output per flow execution and task");
+
+	$node->safe_psql($dbname, 'CREATE EXTENSION IF NOT EXISTS amcheck');
+	my $indexes = $node->safe_psql(
+		$dbname, q{
+		SELECT string_agg(c.relname, ' ' ORDER BY c.relname)
+		  FROM pg_index i
+		  JOIN pg_class c ON c.oid = i.indexrelid
+		  JOIN pg_am am ON am.oid = c.relam AND am.amname = 'btree'
+		 WHERE i.indrelid IN (
+			SELECT objid FROM pg_depend
+			 WHERE classid = 'pg_class'::regclass
+			   AND refclassid = 'pg_extension'::regclass
+			   AND refobjid = (SELECT oid FROM pg_extension WHERE extname = 'task_outputs'))});
+	my ($ret, $out, $err) = $node->psql(
+		$dbname, q{
+		SELECT count(bt_index_check(i.indexrelid, true))
+		  FROM pg_index i
+		  JOIN pg_class c ON c.oid = i.indexrelid
+		  JOIN pg_am am ON am.oid = c.relam AND am.amname = 'btree'
+		 WHERE i.indrelid IN (
+			SELECT objid FROM pg_depend
+			 WHERE classid = 'pg_class'::regclass
+			   AND refclassid = 'pg_extension'::regclass
+			   AND refobjid = (SELECT oid FROM pg_extension WHERE extname = 'task_outputs'))});
+	is($ret, 0, "$label: amcheck passes on every index ($indexes)")
+	  or diag $err;
+	cmp_ok($out || 0, '>=', 10, "$label: amcheck checked the extension's indexes");
+	return;
+}
+
+=pod
+
 =back
 
 =cut

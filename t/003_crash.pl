@@ -1,0 +1,221 @@
+
+# Copyright (c) task_outputs contributors
+
+# Crash safety: a backend killed with SIGKILL during a bulk of writes and
+# during a long list, and an immediate shutdown during writes, leave after
+# crash recovery only what the clients saw committed, each output with a
+# consistent audit trail, at most one completed output per flow execution
+# and task, and indexes that amcheck finds sound.
+#
+# The writers are psql sessions in autocommit running files of separate
+# statements: record_task_output ('completed' ones of a few task names, so
+# each supersedes the one before; 'queued' ones that later statements move
+# to running and failed, so the audit trail grows).  Every output carries
+# its writer's run and sequence number, so the committed outputs of a
+# writer must be exactly its first N statements, and the writer printed an
+# acknowledgement for each statement that returned.
+
+use strict;
+use warnings;
+
+use lib 't/lib';
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+use IPC::Run;
+use TaskOutputsNode;
+
+my $org = '0c000000-0000-4000-8000-00000000000c';
+my $fe = '0f000000-0000-4000-8000-0000000000c1';
+my $statements = 20_000;
+
+my $node = TaskOutputsNode::new_node('crash', 'log_statement = none',
+	'restart_after_crash = on');
+$node->safe_psql('postgres', 'CREATE EXTENSION task_outputs');
+TaskOutputsNode::create_tenant_role($node, 'postgres', 'to_crash', $org);
+TaskOutputsNode::safe_psql_as($node, 'postgres', 'to_crash',
+	"SELECT task_outputs.create_flow_execution('crash', '$fe')");
+
+# A file of $statements writes for the run $run; every tenth output is
+# queued, then moved to running three statements later, and to failed
+# three after that.
+sub writer_script
+{
+	my ($run) = @_;
+	my $file = "${PostgreSQL::Test::Utils::tmp_check}/writer_$run.sql";
+	open(my $fh, '>', $file) or die "cannot write $file: $!";
+	print $fh "\\set ON_ERROR_STOP on\n";
+	for my $i (1 .. $statements)
+	{
+		my $task = 'task ' . ($i % 7);
+		if ($i % 10 == 0)
+		{
+			print $fh
+			  qq{SELECT r.id AS q$i FROM task_outputs.record_task_output('$fe', '$task', '{"run": "$run", "i": $i, "init": "queued"}', status => 'queued') r \\gset\n\\echo ack\n};
+		}
+		else
+		{
+			print $fh
+			  qq{SELECT 'ack' FROM task_outputs.record_task_output('$fe', '$task', '{"run": "$run", "i": $i, "init": "completed"}', '{"n": $i}', '{crash}') r;\n};
+		}
+		my $q = $i - 3;
+		print $fh
+		  qq{SELECT 'status' FROM task_outputs.set_task_output_status(:'q$q', 'running') r;\n}
+		  if $q > 0 && $q % 10 == 0;
+		$q = $i - 6;
+		print $fh
+		  qq{SELECT 'status' FROM task_outputs.set_task_output_status(:'q$q', 'failed') r;\n}
+		  if $q > 0 && $q % 10 == 0;
+	}
+	close $fh;
+	return $file;
+}
+
+# Start a writer for $run in the background: returns its handle and a
+# reference to its output.
+sub start_writer
+{
+	my ($run) = @_;
+	my $file = writer_script($run);
+	my ($in, $out, $err) = ('', '', '');
+	my $h = IPC::Run::start(
+		[
+			'psql', '-XAtq', '-d',
+			$node->connstr('postgres')
+			  . " user=to_crash application_name=writer_$run",
+			'-f', $file
+		],
+		'<', \$in, '>', \$out, '2>', \$err);
+	return ($h, \$out, \$err);
+}
+
+sub wait_for_outputs
+{
+	my ($run, $count) = @_;
+	$node->poll_query_until('postgres',
+		"SELECT count(*) >= $count FROM task_outputs.outputs WHERE output->>'run' = '$run'"
+	) or die "the writer $run never wrote $count outputs";
+	return;
+}
+
+# Wait until the server accepts connections again after a crash.
+sub wait_for_recovery
+{
+	$node->poll_query_until('postgres', 'SELECT NOT pg_is_in_recovery()')
+	  or die 'the server did not come back';
+	return;
+}
+
+# The writer $run committed exactly its first N statements, N between the
+# acknowledgements it printed and one more (the statement in flight).
+sub check_writer
+{
+	my ($run, $out, $label) = @_;
+	my $acked = () = $$out =~ /^ack$/mg;
+	my ($rows, $max) = split /\|/,
+	  $node->safe_psql('postgres',
+		"SELECT count(*), coalesce(max((output->>'i')::int), 0) FROM task_outputs.outputs WHERE output->>'run' = '$run'"
+	  );
+	is($rows, $max,
+		"$label: writer $run committed a prefix of its statements ($rows)");
+	cmp_ok($rows, '>=', $acked,
+		"$label: every acknowledged output of writer $run is there ($acked acknowledged)"
+	);
+	cmp_ok($rows, '<=', $acked + 1,
+		"$label: no more than the acknowledged outputs of writer $run and the one in flight"
+	);
+	cmp_ok($rows, '<', $statements,
+		"$label: writer $run was interrupted");
+	return;
+}
+
+# 1. SIGKILL of one backend while two writers record outputs of the same
+# tasks concurrently: the postmaster restarts every backend.
+my ($h1, $out1) = start_writer('kill_a');
+my ($h2, $out2) = start_writer('kill_b');
+wait_for_outputs('kill_a', 500);
+wait_for_outputs('kill_b', 500);
+my $pid = $node->safe_psql('postgres',
+	"SELECT pid FROM pg_stat_activity WHERE application_name = 'writer_kill_a'"
+);
+ok($pid =~ /^\d+$/, 'found the backend of writer kill_a');
+kill 'KILL', $pid;
+$h1->finish;
+$h2->finish;
+isnt($h1->result(0), 0, 'writer kill_a lost its connection');
+isnt($h2->result(0), 0, 'writer kill_b lost its connection in the restart');
+wait_for_recovery();
+like(slurp_file($node->logfile),
+	qr/server process \(PID $pid\) was terminated by signal 9/,
+	'the server went through crash recovery');
+check_writer('kill_a', $out1, 'after SIGKILL');
+check_writer('kill_b', $out2, 'after SIGKILL');
+TaskOutputsNode::check_invariants($node, 'postgres', 'after SIGKILL during writes');
+
+# 2. SIGKILL during a long list (and a writer, to have work in flight).
+TaskOutputsNode::safe_psql_as(
+	$node, 'postgres', 'to_crash', qq{
+	INSERT INTO task_outputs.outputs (flow_execution_id, task_name, summary, output, tags)
+	SELECT '$fe', 'bulk ' || g, jsonb_build_object('n', g), '{"run": "bulk"}', '{a}'
+	  FROM generate_series(1, 100000) g;
+});
+my ($in, $lout, $lerr) = ('', '', '');
+my $lh = IPC::Run::start(
+	[
+		'psql', '-XAtq', '-d',
+		$node->connstr('postgres') . ' user=to_crash application_name=lister',
+		'-c', 'SELECT count(*) FROM task_outputs.task_outputs()',
+		'-c', 'SELECT octet_length(task_outputs.list_task_outputs()::text)',
+		'-c', 'SELECT count(*) FROM task_outputs.task_outputs()',
+		'-c', 'SELECT octet_length(task_outputs.list_task_outputs()::text)',
+		'-c', 'SELECT count(*) FROM task_outputs.task_outputs()',
+		'-c', 'SELECT octet_length(task_outputs.list_task_outputs()::text)'
+	],
+	'<', \$in, '>', \$lout, '2>', \$lerr);
+my ($h3, $out3) = start_writer('list');
+wait_for_outputs('list', 200);
+$node->poll_query_until('postgres',
+	"SELECT count(*) = 1 FROM pg_stat_activity WHERE application_name = 'lister' AND state = 'active' AND query LIKE '%list_task_outputs%'"
+) or die 'the list never showed up as active';
+$pid = $node->safe_psql('postgres',
+	"SELECT pid FROM pg_stat_activity WHERE application_name = 'lister'");
+kill 'KILL', $pid;
+$lh->finish;
+$h3->finish;
+isnt($lh->result(0), 0, 'the list lost its connection');
+wait_for_recovery();
+check_writer('list', $out3, 'after SIGKILL during a list');
+is( $node->safe_psql('postgres',
+		"SELECT count(*) FROM task_outputs.outputs WHERE output->>'run' = 'bulk'"),
+	'100000',
+	'after SIGKILL during a list: the listed outputs are all there');
+is( TaskOutputsNode::safe_psql_as(
+		$node, 'postgres', 'to_crash',
+		q{SELECT count(*) = (SELECT count(*) FROM task_outputs.outputs WHERE status <> 'deleted') FROM task_outputs.task_outputs()}
+	),
+	't',
+	'after SIGKILL during a list: the tenant lists every output');
+TaskOutputsNode::check_invariants($node, 'postgres', 'after SIGKILL during a list');
+
+# 3. Immediate shutdown during writes, then a restart.
+my ($h4, $out4) = start_writer('immediate');
+wait_for_outputs('immediate', 500);
+$node->stop('immediate');
+$h4->finish;
+isnt($h4->result(0), 0, 'writer immediate lost its connection');
+$node->start;
+check_writer('immediate', $out4, 'after immediate shutdown');
+TaskOutputsNode::check_invariants($node, 'postgres', 'after immediate shutdown');
+
+# The tenant carries on: record, supersede, change a status.
+is( TaskOutputsNode::safe_psql_as(
+		$node, 'postgres', 'to_crash', qq{
+		SELECT (task_outputs.record_task_output('$fe', 'task 1', '{"after": true}')).status;
+		SELECT count(*) FROM task_outputs.outputs WHERE task_name = 'task 1' AND status = 'completed';
+	}),
+	"completed\n1",
+	'after recovery a new output supersedes the one before');
+TaskOutputsNode::check_invariants($node, 'postgres', 'at the end');
+
+$node->stop;
+done_testing();
