@@ -158,7 +158,7 @@ task_output_history(PG_FUNCTION_ARGS)
 	bool		isnull;
 	int			rc;
 
-	RequireCurrentOrgId(&org_id);
+	RequireAuthorizedOrgId(&org_id);
 	if (PG_ARGISNULL(0))
 		ReportInvalidArgument("id", "id must not be null.");
 	args[0] = UUIDPGetDatum(&org_id);

@@ -145,7 +145,7 @@ ReadFilterArguments(FunctionCallInfo fcinfo, const FilterArguments *positions,
 	int			arg = positions->first_common;
 
 	InitFilters(filters);
-	RequireCurrentOrgId(&filters->org_id);
+	RequireAuthorizedOrgId(&filters->org_id);
 
 	if (positions->flow_execution_id >= 0 && !PG_ARGISNULL(positions->flow_execution_id))
 		filters->flow_execution_id = PG_GETARG_UUID_P(positions->flow_execution_id);

@@ -55,7 +55,7 @@ get_task_output(PG_FUNCTION_ARGS)
 	int			rc;
 
 	InitFilters(&filters);
-	RequireCurrentOrgId(&filters.org_id);
+	RequireAuthorizedOrgId(&filters.org_id);
 	filters.id = PG_GETARG_UUID_P(0);
 
 	result = MakeJsonResult();

@@ -118,7 +118,7 @@ purge_task_outputs(PG_FUNCTION_ARGS)
 	volatile int64 result = 0;
 	int			rc;
 
-	RequireCurrentOrgId(&org_id);
+	RequireAuthorizedOrgId(&org_id);
 	if (PG_ARGISNULL(0))
 		ReportInvalidArgument("older_than", "older_than must not be null.");
 	dry_run = PG_ARGISNULL(1) ? false : PG_GETARG_BOOL(1);

@@ -59,7 +59,6 @@ extern int	task_outputs_max_result_bytes;
 extern bool GetCurrentOrgId(pg_uuid_t *org_id);
 extern bool GetAuthorizedOrgId(pg_uuid_t *org_id);
 extern void RequireAuthorizedOrgId(pg_uuid_t *org_id);
-extern void RequireCurrentOrgId(pg_uuid_t *org_id);
 extern const char *GetCurrentActor(void);
 extern bool ParseUuid(const char *str, pg_uuid_t *uuid);
 extern bool IsValidActor(const char *actor);

@@ -306,17 +306,6 @@ RequireAuthorizedOrgId(pg_uuid_t *org_id)
 }
 
 /*
- * RequireCurrentOrgId
- *		The former name of RequireAuthorizedOrgId, with the same check, so
- *		that no caller can obtain an organization it may not act for.
- */
-void
-RequireCurrentOrgId(pg_uuid_t *org_id)
-{
-	RequireAuthorizedOrgId(org_id);
-}
-
-/*
  * GetCurrentActor
  *		Who is making a change: task_outputs.actor (validated when set), else
  *		the JWT sub claim, else "system".  A sub claim that is not a valid
