@@ -17,6 +17,8 @@ OBJS = \
 	src/errors.o \
 	src/query.o \
 	src/triggers.o \
+	src/flow_executions.o \
+	src/supersede.o \
 	src/status.o \
 	src/audit.o \
 	src/purge.o

@@ -24,30 +24,10 @@
  * AFTER trigger (audit.c), so that only changes that were really made are
  * recorded.
  *
- * Supersession must hold when two sessions record a completed output for
- * the same pair at once: each locks the pair's flow execution row (FOR NO
- * KEY UPDATE, which foreign key checks do not wait for) before it looks,
- * and looks with the latest snapshot, so that the second sees the first's
- * committed row and turns it stale.  A row lock costs no slot in the shared
- * lock table, so a bulk INSERT ... SELECT may complete outputs of any
- * number of flow executions in one transaction; two transactions wait for
- * each other only when they complete outputs of the same flow execution
- * (a lock per hashed pair, shared by unrelated pairs, made concurrent bulk
- * loads of different organizations deadlock).
- *
- * The supersession lookup runs for every completed output written, so its
- * kept plan must use the partial unique index of completed outputs
- * (outputs_current_idx, which also makes "one current output per task" a
- * constraint) even when it was made while the table was empty (a fresh
- * install's first bulk load): a scan per row, of the table or of all the
- * task's outputs, would make a load quadratic.  It is planned with
- * sequential scans disabled (query.h).
- *
- * The flow execution of a new output is looked up once per transaction,
- * user, organization and flow execution (a small cache remembers the
- * answers), so a bulk INSERT into a few flow executions pays for a few
- * lookups.  The foreign key
- * still checks every row: the remembered answer only chooses the error.
+ * A new "completed" output supersedes the earlier completed outputs of its
+ * task (supersede.c); the flow execution of a new output must be visible to
+ * the writer (flow_executions.c, which remembers the answer for the
+ * transaction).
  *
  * Both tables' first columns are in the order of the task_output type and
  * of FlowExecutionColumn respectively; the triggers check the column count
@@ -63,7 +43,6 @@
 #include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
-#include "common/hashfn.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
@@ -74,9 +53,11 @@
 #include "utils/timestamp.h"
 #include "utils/uuid.h"
 
+#include "flow_executions.h"
 #include "query.h"
 #include "rules.h"
 #include "status.h"
+#include "supersede.h"
 #include "task_outputs.h"
 #include "triggers.h"
 
@@ -94,41 +75,6 @@ typedef enum FlowExecutionColumn
 	FLOW_EXECUTION_NATTS
 } FlowExecutionColumn;
 
-static PreparedQuery flow_execution_visible_query = {
-	"SELECT FROM task_outputs.flow_executions"
-	" WHERE organization_id OPERATOR(pg_catalog.=) $1"
-	" AND id OPERATOR(pg_catalog.=) $2",
-	2, {UUIDOID, UUIDOID}
-};
-
-static PreparedQuery supersede_lock_query = {
-	"SELECT FROM task_outputs.flow_executions"
-	" WHERE organization_id OPERATOR(pg_catalog.=) $1"
-	" AND id OPERATOR(pg_catalog.=) $2"
-	" FOR NO KEY UPDATE",
-	2, {UUIDOID, UUIDOID}
-};
-
-static PreparedQuery supersede_probe_query = {
-	"SELECT FROM task_outputs.outputs"
-	" WHERE organization_id OPERATOR(pg_catalog.=) $1"
-	" AND flow_execution_id OPERATOR(pg_catalog.=) $2"
-	" AND task_name OPERATOR(pg_catalog.=) $3"
-	" AND status OPERATOR(pg_catalog.=) 'completed'::task_outputs.task_output_status"
-	" LIMIT 1",
-	3, {UUIDOID, UUIDOID, TEXTOID}, NULL, true
-};
-
-static PreparedQuery supersede_query = {
-	"UPDATE task_outputs.outputs"
-	" SET status = 'stale'::task_outputs.task_output_status"
-	" WHERE organization_id OPERATOR(pg_catalog.=) $1"
-	" AND flow_execution_id OPERATOR(pg_catalog.=) $2"
-	" AND task_name OPERATOR(pg_catalog.=) $3"
-	" AND status OPERATOR(pg_catalog.=) 'completed'::task_outputs.task_output_status",
-	3, {UUIDOID, UUIDOID, TEXTOID}, NULL, true
-};
-
 static PreparedQuery soft_delete_query = {
 	"UPDATE task_outputs.outputs"
 	" SET status = 'deleted'::task_outputs.task_output_status"
@@ -136,45 +82,6 @@ static PreparedQuery soft_delete_query = {
 	" AND id OPERATOR(pg_catalog.=) $2",
 	2, {UUIDOID, UUIDOID}
 };
-
-/*
- * Flow executions found visible in this transaction; see the file header.
- * A small direct-mapped cache: an entry counts only while its generation
- * is the current one, and the generation moves on at the end of every
- * transaction and the abort of every subtransaction.
- */
-#define VISIBLE_CACHE_SIZE 1024
-
-typedef struct VisibleFlowExecution
-{
-	uint64		generation;
-	Oid			userid;
-	pg_uuid_t	org_id;
-	pg_uuid_t	id;
-} VisibleFlowExecution;
-
-static VisibleFlowExecution visible_cache[VISIBLE_CACHE_SIZE];
-static uint64 visible_generation = 1;
-static bool xact_callbacks_registered = false;
-
-/*
- * ForgetVisibleFlowExecutions
- *		Transaction and subtransaction callback: the remembered answers hold
- *		for one transaction (and not past a rolled back subtransaction).
- */
-static void
-ForgetVisibleFlowExecutions(XactEvent event, void *arg)
-{
-	visible_generation++;
-}
-
-static void
-ForgetVisibleFlowExecutionsSub(SubXactEvent event, SubTransactionId mySubid,
-							   SubTransactionId parentSubid, void *arg)
-{
-	if (event == SUBXACT_EVENT_ABORT_SUB)
-		visible_generation++;
-}
 
 /*
  * CheckTriggerProtocol
@@ -250,66 +157,6 @@ CheckUnchanged(TupleDesc tupdesc, int column, Datum *old_values, bool *old_isnul
 }
 
 /*
- * FlowExecutionVisible
- *		Whether flow execution id of organization org_id is visible to the
- *		current user (row-level security applies).
- */
-bool
-FlowExecutionVisible(Datum org_id, Datum id)
-{
-	Datum		args[2];
-	int			rc;
-	bool		found;
-
-	if ((rc = SPI_connect()) != SPI_OK_CONNECT)
-		ReportUnexpectedSPIResult("SPI_connect", rc);
-	args[0] = org_id;
-	args[1] = id;
-	rc = ExecutePreparedQuery(&flow_execution_visible_query, args, NULL, false, 1);
-	if (rc != SPI_OK_SELECT)
-		ReportUnexpectedSPIResult("flow execution lookup", rc);
-	found = (SPI_processed > 0);
-	if ((rc = SPI_finish()) != SPI_OK_FINISH)
-		ReportUnexpectedSPIResult("SPI_finish", rc);
-	return found;
-}
-
-/*
- * FlowExecutionVisibleOnce
- *		FlowExecutionVisible, remembering positive answers for the rest of
- *		the transaction.
- */
-static bool
-FlowExecutionVisibleOnce(Datum org_id, Datum id)
-{
-	Oid			userid = GetUserId();
-	pg_uuid_t  *org = DatumGetUUIDP(org_id);
-	pg_uuid_t  *fe = DatumGetUUIDP(id);
-	VisibleFlowExecution *entry;
-
-	entry = &visible_cache[hash_combine(hash_bytes(org->data, UUID_LEN),
-										hash_bytes(fe->data, UUID_LEN)) % VISIBLE_CACHE_SIZE];
-	if (entry->generation == visible_generation && entry->userid == userid &&
-		memcmp(&entry->org_id, org, sizeof(pg_uuid_t)) == 0 &&
-		memcmp(&entry->id, fe, sizeof(pg_uuid_t)) == 0)
-		return true;
-	if (!FlowExecutionVisible(org_id, id))
-		return false;
-
-	if (!xact_callbacks_registered)
-	{
-		RegisterXactCallback(ForgetVisibleFlowExecutions, NULL);
-		RegisterSubXactCallback(ForgetVisibleFlowExecutionsSub, NULL);
-		xact_callbacks_registered = true;
-	}
-	entry->generation = visible_generation;
-	entry->userid = userid;
-	memcpy(&entry->org_id, org, sizeof(pg_uuid_t));
-	memcpy(&entry->id, fe, sizeof(pg_uuid_t));
-	return true;
-}
-
-/*
  * ResolveOrganization
  *		The organization of a new task output: inherited from its flow
  *		execution.  A supplied organization_id is looked up as given; when
@@ -354,49 +201,6 @@ NewUuidV7Datum(void)
 
 	GenerateUuidV7(uuid);
 	return UUIDPGetDatum(uuid);
-}
-
-/*
- * SupersedeCompleted
- *		Turn the completed outputs of (org_id, flow_execution_id, task_name)
- *		stale, before a new completed one of that pair is written.
- *
- * The flow execution's row lock serializes the writers of its outputs'
- * completions until they commit;
- * the lookup and the UPDATE then run on the latest snapshot, so they also
- * find a completed output that a concurrent writer committed while this
- * one waited (in REPEATABLE READ, changing one that the transaction cannot
- * see is a serialization failure).  The UPDATE runs only when the cheaper
- * lookup found something: usually a task has no current output yet.  The rows it changes go through this same
- * trigger (completed -> stale) and the audit trigger.
- */
-static void
-SupersedeCompleted(Datum org_id, Datum flow_execution_id, Datum task_name)
-{
-	text	   *name = DatumGetTextPP(task_name);
-	Datum		args[3];
-	int			rc;
-
-	if ((rc = SPI_connect()) != SPI_OK_CONNECT)
-		ReportUnexpectedSPIResult("SPI_connect", rc);
-	args[0] = org_id;
-	args[1] = flow_execution_id;
-	args[2] = PointerGetDatum(name);
-	rc = ExecutePreparedQuery(&supersede_lock_query, args, NULL, false, 1);
-	if (rc != SPI_OK_SELECT)
-		ReportUnexpectedSPIResult("supersession lock", rc);
-	/* not read_only: it must see the rows written so far by this statement */
-	rc = ExecutePreparedQueryLatest(&supersede_probe_query, args, NULL, false, 1);
-	if (rc != SPI_OK_SELECT)
-		ReportUnexpectedSPIResult("supersession lookup", rc);
-	if (SPI_processed > 0)
-	{
-		rc = ExecutePreparedQueryLatest(&supersede_query, args, NULL, false, 0);
-		if (rc != SPI_OK_UPDATE)
-			ReportUnexpectedSPIResult("supersession", rc);
-	}
-	if ((rc = SPI_finish()) != SPI_OK_FINISH)
-		ReportUnexpectedSPIResult("SPI_finish", rc);
 }
 
 /*
@@ -613,7 +417,8 @@ outputs_before_write(PG_FUNCTION_ARGS)
 
 	/* last, once the row is known to be acceptable */
 	if (supersede)
-		SupersedeCompleted(org_id, values[TO_FLOW_EXECUTION_ID], values[TO_TASK_NAME]);
+		SupersedeCompleted(trigdata->tg_relation, org_id, values[TO_FLOW_EXECUTION_ID],
+						   values[TO_TASK_NAME]);
 
 	return PointerGetDatum(heap_modify_tuple_by_cols(newtuple, tupdesc, nrepl,
 													 repl_cols, repl_values,
@@ -704,7 +509,7 @@ flow_executions_before_write(PG_FUNCTION_ARGS)
 		{
 			pg_uuid_t  *tenant = palloc(sizeof(pg_uuid_t));
 
-			RequireCurrentOrgId(tenant);
+			RequireAuthorizedOrgId(tenant);
 			repl_cols[nrepl] = FE_ORGANIZATION_ID + 1;
 			repl_values[nrepl] = UUIDPGetDatum(tenant);
 			repl_isnull[nrepl++] = false;

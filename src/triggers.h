@@ -25,7 +25,6 @@
 extern TriggerData *CheckTriggerProtocol(FunctionCallInfo fcinfo, const char *name,
 										 bool before, int events,
 										 const char *expected, int natts);
-extern bool FlowExecutionVisible(Datum org_id, Datum id);
 
 /* purge.c: whether purge_task_outputs is deleting rows in this backend */
 extern bool PurgeInProgress(void);

@@ -27,6 +27,7 @@
 #include "utils/builtins.h"
 #include "utils/uuid.h"
 
+#include "flow_executions.h"
 #include "query.h"
 #include "rules.h"
 #include "status.h"
@@ -119,7 +120,7 @@ create_flow_execution(PG_FUNCTION_ARGS)
 	Datum		args[3];
 	int			rc;
 
-	RequireCurrentOrgId(&org_id);
+	RequireAuthorizedOrgId(&org_id);
 	RequireArgument(fcinfo, 0, "name");
 	if (PG_ARGISNULL(1))
 		GenerateUuidV7(id);
@@ -162,7 +163,7 @@ record_task_output(PG_FUNCTION_ARGS)
 	if (get_call_result_type(fcinfo, NULL, &result_desc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
 	CheckTaskOutputDescriptor(result_desc);
-	RequireCurrentOrgId(&org_id);
+	RequireAuthorizedOrgId(&org_id);
 	RequireArgument(fcinfo, 0, "flow_execution_id");
 	RequireArgument(fcinfo, 1, "task_name");
 	RequireArgument(fcinfo, 5, "status");
@@ -219,7 +220,7 @@ SetStatus(FunctionCallInfo fcinfo, Datum id, const char *status, bool connected)
 	if (get_call_result_type(fcinfo, NULL, &result_desc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
 	CheckTaskOutputDescriptor(result_desc);
-	RequireCurrentOrgId(&org_id);
+	RequireAuthorizedOrgId(&org_id);
 
 	args[0] = UUIDPGetDatum(&org_id);
 	args[1] = id;
@@ -291,7 +292,7 @@ restore_task_output(PG_FUNCTION_ARGS)
 	char	   *previous;
 	int			rc;
 
-	RequireCurrentOrgId(&org_id);
+	RequireAuthorizedOrgId(&org_id);
 	RequireArgument(fcinfo, 0, "id");
 	args[0] = UUIDPGetDatum(&org_id);
 	args[1] = PG_GETARG_DATUM(0);
@@ -334,7 +335,7 @@ mark_stale(PG_FUNCTION_ARGS)
 	int64		count;
 	int			rc;
 
-	RequireCurrentOrgId(&org_id);
+	RequireAuthorizedOrgId(&org_id);
 	RequireArgument(fcinfo, 0, "flow_execution_id");
 	if (!PG_ARGISNULL(1))
 		CheckName("task_name", PG_GETARG_DATUM(1), false);
