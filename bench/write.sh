@@ -3,12 +3,16 @@
 # one run on a throwaway cluster: a bulk INSERT of ROWS task outputs (each
 # of its own task, so one current output per task, the usual case) with no
 # triggers, with the C triggers, and with the same checks written as
-# PL/pgSQL triggers; and the same rows through record_task_output.  Each
-# figure is the median of REPEAT runs, run as a writer role (row-level
-# security applies to all of them alike), with its baseline and ratio.
+# PL/pgSQL triggers; and the same rows through record_task_output, beside
+# the same rows inserted one statement per row with no triggers (what
+# record_task_output does, minus the rules).  Each figure is the median of
+# REPEAT runs, the cases interleaved run by run, run as a writer role
+# (row-level security applies to all of them alike), with its baseline and
+# ratio.
 #
-#   bench/write.sh                    # ROWS=100000 REPEAT=3
-#   ROWS=20000 REPEAT=5 bench/write.sh
+#   bench/write.sh                    # ROWS=100000 REPEAT=5; writes
+#                                     # bench/results/write-latest.md
+#   ROWS=20000 REPEAT=3 bench/write.sh   # prints only
 #
 # Honours INSTALL_DESTDIR like the test command.  Not part of the tests:
 # timings on a shared machine are noisy, so nothing here asserts.
@@ -17,7 +21,7 @@ cd "$(dirname "$0")/.."
 . tools/common.sh
 
 ROWS=${ROWS:-100000}
-REPEAT=${REPEAT:-3}
+REPEAT=${REPEAT:-5}
 
 build_and_install
 start_cluster "shared_buffers = '256MB'" "max_wal_size = '4GB'" "checkpoint_timeout = '30min'"
@@ -41,6 +45,20 @@ DECLARE t0 timestamptz := clock_timestamp();
 BEGIN
   EXECUTE q;
   RETURN extract(epoch FROM clock_timestamp() - t0) * 1000;
+END $$;
+
+-- One output inserted by one INSERT statement, as record_task_output does
+-- it, with what its triggers would fill in given here: the baseline of
+-- record_task_output, run with the triggers disabled.
+CREATE FUNCTION bench.insert_one(fe uuid, task text, out jsonb, summ jsonb, tags text[])
+RETURNS task_outputs.task_output LANGUAGE plpgsql AS $$
+DECLARE r task_outputs.task_output;
+BEGIN
+  INSERT INTO task_outputs.outputs (flow_execution_id, organization_id, task_name, output, summary, tags, status)
+  VALUES (fe, '0a000000-0000-4000-8000-00000000000a', task, out, summ, tags, 'completed')
+  RETURNING id, flow_execution_id, organization_id, task_name, status, summary, output,
+            tags, last_modified_by, created_at, updated_at INTO r;
+  RETURN r;
 END $$;
 
 -- The C triggers' checks, written in PL/pgSQL: id and organization from
@@ -126,6 +144,13 @@ RECORD_SQL="SELECT count(task_outputs.record_task_output(
        jsonb_build_object('rows', g, 'ok', true),
        '{etl,nightly}'))
   FROM generate_series(1, $ROWS) g"
+ONE_BY_ONE_SQL="SELECT count(bench.insert_one(
+       ('0f000000-0000-4000-8000-' || lpad((1 + g % 100)::text, 12, '0'))::uuid,
+       'task-' || g,
+       jsonb_build_object('text', repeat('x', 120), 'n', g, 'items', jsonb_build_array(1, 2, 3)),
+       jsonb_build_object('rows', g, 'ok', true),
+       '{etl,nightly}'))
+  FROM generate_series(1, $ROWS) g"
 
 # triggers <none|c|plpgsql>: which BEFORE triggers the outputs table fires
 triggers() {
@@ -153,31 +178,55 @@ measure() {
 
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
-declare -a none c plpgsql record
+declare -a none c plpgsql record one
 echo "== $ROWS rows per run, $REPEAT runs each (interleaved), medians in ms"
 for i in $(seq "$REPEAT"); do
     none+=("$(measure none "$INSERT_SQL")")
     c+=("$(measure c "$INSERT_SQL")")
     plpgsql+=("$(measure plpgsql "$INSERT_SQL")")
+    one+=("$(measure none "$ONE_BY_ONE_SQL")")
     record+=("$(measure c "$RECORD_SQL")")
-    echo "   run $i: none ${none[-1]}  C ${c[-1]}  PL/pgSQL ${plpgsql[-1]}  record_task_output ${record[-1]}"
+    echo "   run $i: none ${none[-1]}  C ${c[-1]}  PL/pgSQL ${plpgsql[-1]}  one by one ${one[-1]}  record_task_output ${record[-1]}"
 done
 triggers c
 
 m_none=$(median "${none[@]}")
 m_c=$(median "${c[@]}")
 m_p=$(median "${plpgsql[@]}")
+m_o=$(median "${one[@]}")
 m_r=$(median "${record[@]}")
-awk -v n="$m_none" -v c="$m_c" -v p="$m_p" -v r="$m_r" -v rows="$ROWS" 'BEGIN {
-    printf "\n%-44s %10s %10s %8s\n", "", "ms", "baseline", "ratio";
-    printf "%-44s %10.1f %10s %8s\n", "plain INSERT, no triggers", n, "", "";
-    printf "%-44s %10.1f %10.1f %7.2fx  (triggers add %+.0f%%, goal <= +30%%)\n",
-           "plain INSERT, C triggers", c, n, c / n, (c - n) / n * 100;
-    printf "%-44s %10.1f %10.1f %7.2fx  (vs no triggers: %.2fx)\n",
-           "plain INSERT, same checks as PL/pgSQL triggers", p, c, p / c, p / n;
-    printf "%-44s %10.1f %10.1f %7.2fx  (vs no triggers)\n",
-           "record_task_output, C triggers", r, n, r / n;
+REPORT=$(awk -v n="$m_none" -v c="$m_c" -v p="$m_p" -v o="$m_o" -v r="$m_r" -v rows="$ROWS" 'BEGIN {
+    printf "| case | figure | baseline | ratio | goal | met? |\n|---|---|---|---|---|---|\n";
+    printf "| bulk INSERT, C triggers | %.0f ms | the same INSERT, no triggers: %.0f ms | %.2f (triggers add %+.0f%%) | <= 1.30 | %s |\n",
+           c, n, c / n, (c - n) / n * 100, (c / n <= 1.30) ? "yes" : "**no**";
+    printf "| `record_task_output`, one call per output | %.0f ms | the same single-row INSERTs, no triggers: %.0f ms | %.2f (triggers add %+.0f%%) | <= 1.30 | %s |\n",
+           r, o, r / o, (r - o) / o * 100, (r / o <= 1.30) ? "yes" : "**no**";
+    printf "| bulk INSERT, the same checks as PL/pgSQL triggers | %.0f ms | the C triggers: %.0f ms | %.2f | several times the C cost | %s |\n",
+           p, c, p / c, (p - n > 3 * (c - n)) ? "yes" : "**no**";
     if (c > n)
-        printf "\nper row: C triggers %.2f us, PL/pgSQL triggers %.2f us: PL/pgSQL costs %.1fx as much\n",
+        printf "\nWhat the triggers add per row: C %.2f us, PL/pgSQL %.2f us (%.1fx as much).\n",
                (c - n) * 1000 / rows, (p - n) * 1000 / rows, (p - n) / (c - n);
-}'
+}')
+echo
+echo "$REPORT"
+if [ "$ROWS" = 100000 ] && [ "$REPEAT" -ge 5 ]; then
+    {
+        echo "# task_outputs write benchmark"
+        echo
+        echo "\`bench/write.sh\` on $(date -u +%Y-%m-%d), commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown):"
+        echo "$(psql -X -A -t -d bench -c 'SELECT version()' | sed 's/ on .*//'), $(nproc) cores."
+        echo "$ROWS task outputs per run over 100 flow executions, each of its own task; medians of"
+        echo "$REPEAT runs, the cases interleaved, each on an emptied table, as a writer role under"
+        echo "row-level security. Ratio = figure ÷ baseline."
+        echo
+        echo "$REPORT"
+        echo
+        echo "Every run (ms):"
+        echo
+        for i in $(seq 0 $((REPEAT - 1))); do
+            echo "- run $((i + 1)): no triggers ${none[$i]}, C ${c[$i]}, PL/pgSQL ${plpgsql[$i]}, one by one ${one[$i]}, record_task_output ${record[$i]}"
+        done
+    } > bench/results/write-latest.md
+    echo
+    echo "== wrote bench/results/write-latest.md"
+fi
