@@ -50,12 +50,12 @@ END $$;
 -- One output inserted by one INSERT statement, as record_task_output does
 -- it, with what its triggers would fill in given here: the baseline of
 -- record_task_output, run with the triggers disabled.
-CREATE FUNCTION bench.insert_one(fe uuid, task text, out jsonb, summ jsonb, tags text[])
+CREATE FUNCTION bench.insert_one(p_fe uuid, p_task text, p_output jsonb, p_summary jsonb, p_tags text[])
 RETURNS task_outputs.task_output LANGUAGE plpgsql AS $$
 DECLARE r task_outputs.task_output;
 BEGIN
   INSERT INTO task_outputs.outputs (flow_execution_id, organization_id, task_name, output, summary, tags, status)
-  VALUES (fe, '0a000000-0000-4000-8000-00000000000a', task, out, summ, tags, 'completed')
+  VALUES (p_fe, '0a000000-0000-4000-8000-00000000000a', p_task, p_output, p_summary, p_tags, 'completed')
   RETURNING id, flow_execution_id, organization_id, task_name, status, summary, output,
             tags, last_modified_by, created_at, updated_at INTO r;
   RETURN r;
