@@ -7,7 +7,7 @@
 \pset format unaligned
 \pset tuples_only true
 BEGIN;
-SELECT plan(43);
+SELECT plan(45);
 \ir fixtures/tenants.psql
 \o /dev/null
 CREATE ROLE to_carol IN ROLE task_outputs_admin;
@@ -23,6 +23,7 @@ SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
   SELECT count(*) FROM task_outputs.audit_trail $$;
 SET LOCAL task_outputs.org_id = '0a000000-0000-4000-8000-00000000000a';
 SELECT task_outputs.create_flow_execution('fa2', '0f000000-0000-4000-8000-0000000000a2');
+SELECT task_outputs.create_flow_execution('fa3', '0f000000-0000-4000-8000-0000000000a3');
 \o
 
 SET LOCAL ROLE to_alice;
@@ -69,6 +70,16 @@ INSERT INTO task_outputs.outputs (flow_execution_id, task_name, output)
 SELECT '0f000000-0000-4000-8000-0000000000a2', 'bulk', to_jsonb(g) FROM generate_series(1, 50) g;
 SELECT is((SELECT count(*) FROM task_outputs.outputs WHERE task_name = 'bulk' AND status = 'completed'), 1::bigint,
           'one INSERT of 50 completed outputs of one task leaves exactly one completed');
+INSERT INTO task_outputs.outputs (flow_execution_id, task_name, output)
+SELECT CASE WHEN g % 2 = 0 THEN '0f000000-0000-4000-8000-0000000000a1'::uuid ELSE '0f000000-0000-4000-8000-0000000000a3' END,
+       'mix ' || g % 7, to_jsonb(g)
+  FROM generate_series(1, 200) g;
+SELECT is((SELECT array_agg((output #>> '{}')::int ORDER BY (output #>> '{}')::int) FROM task_outputs.outputs
+            WHERE task_name LIKE 'mix %' AND status = 'completed'),
+          (SELECT array_agg(last ORDER BY last) FROM (SELECT max(g) AS last FROM generate_series(1, 200) g GROUP BY g % 2, g % 7) t),
+          'one INSERT over two flow executions and seven tasks leaves the last output of each task completed');
+SELECT is((SELECT count(*) FROM task_outputs.outputs WHERE task_name LIKE 'mix %' AND status = 'stale'), 186::bigint,
+          'and every other one stale');
 
 -- soft delete
 SET LOCAL task_outputs.actor = 'cleaner';
