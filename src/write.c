@@ -108,6 +108,47 @@ RequireArgument(FunctionCallInfo fcinfo, int argno, const char *name)
 }
 
 /*
+ * TaskOutputResultDescriptor
+ *		The row type a function returning task_output was called for,
+ *		checked to be the one this library renders.
+ */
+static TupleDesc
+TaskOutputResultDescriptor(FunctionCallInfo fcinfo)
+{
+	TupleDesc	result_desc;
+
+	if (get_call_result_type(fcinfo, NULL, &result_desc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	CheckTaskOutputDescriptor(result_desc);
+	return result_desc;
+}
+
+/*
+ * FinishWithTaskOutput
+ *		The task_output that the statement just run through SPI returned
+ *		(its first row), formed as result_desc in caller_context; then
+ *		disconnect from SPI, which frees the statement's memory.
+ */
+static Datum
+FinishWithTaskOutput(TupleDesc result_desc, MemoryContext caller_context)
+{
+	Datum		values[TASK_OUTPUT_NATTS];
+	bool		isnull[TASK_OUTPUT_NATTS];
+	MemoryContext spi_context;
+	HeapTuple	result;
+	int			rc;
+
+	CheckTaskOutputDescriptor(SPI_tuptable->tupdesc);
+	heap_deform_tuple(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, values, isnull);
+	spi_context = MemoryContextSwitchTo(caller_context);
+	result = heap_form_tuple(result_desc, values, isnull);
+	MemoryContextSwitchTo(spi_context);
+	if ((rc = SPI_finish()) != SPI_OK_FINISH)
+		ReportUnexpectedSPIResult("SPI_finish", rc);
+	return HeapTupleGetDatum(result);
+}
+
+/*
  * create_flow_execution
  *		SQL: create a flow execution of the current organization; returns its
  *		id (the given one, or a new UUIDv7).
@@ -153,16 +194,11 @@ record_task_output(PG_FUNCTION_ARGS)
 	TupleDesc	result_desc;
 	Datum		args[6];
 	char		nulls[6];
-	Datum		values[TASK_OUTPUT_NATTS];
-	bool		isnull[TASK_OUTPUT_NATTS];
 	MemoryContext caller_context = CurrentMemoryContext;
-	HeapTuple	result;
 	int			rc;
 	int			i;
 
-	if (get_call_result_type(fcinfo, NULL, &result_desc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type");
-	CheckTaskOutputDescriptor(result_desc);
+	result_desc = TaskOutputResultDescriptor(fcinfo);
 	RequireAuthorizedOrgId(&org_id);
 	RequireArgument(fcinfo, 0, "flow_execution_id");
 	RequireArgument(fcinfo, 1, "task_name");
@@ -182,20 +218,8 @@ record_task_output(PG_FUNCTION_ARGS)
 	rc = ExecutePreparedQuery(&record_task_output_query, args, nulls, false, 0);
 	if (rc != SPI_OK_INSERT_RETURNING || SPI_processed != 1)
 		ReportUnexpectedSPIResult("task output insert", rc);
-	CheckTaskOutputDescriptor(SPI_tuptable->tupdesc);
 
-	/* copy the row out of SPI's memory before SPI_finish frees it */
-	heap_deform_tuple(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, values, isnull);
-	{
-		MemoryContext spi_context = MemoryContextSwitchTo(caller_context);
-
-		result = heap_form_tuple(result_desc, values, isnull);
-		MemoryContextSwitchTo(spi_context);
-	}
-	if ((rc = SPI_finish()) != SPI_OK_FINISH)
-		ReportUnexpectedSPIResult("SPI_finish", rc);
-
-	PG_RETURN_DATUM(HeapTupleGetDatum(result));
+	PG_RETURN_DATUM(FinishWithTaskOutput(result_desc, caller_context));
 }
 
 /*
@@ -211,15 +235,10 @@ SetStatus(FunctionCallInfo fcinfo, Datum id, const char *status, bool connected)
 	pg_uuid_t	org_id;
 	TupleDesc	result_desc;
 	Datum		args[3];
-	Datum		values[TASK_OUTPUT_NATTS];
-	bool		isnull[TASK_OUTPUT_NATTS];
 	MemoryContext caller_context = CurrentMemoryContext;
-	HeapTuple	result;
 	int			rc;
 
-	if (get_call_result_type(fcinfo, NULL, &result_desc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type");
-	CheckTaskOutputDescriptor(result_desc);
+	result_desc = TaskOutputResultDescriptor(fcinfo);
 	RequireAuthorizedOrgId(&org_id);
 
 	args[0] = UUIDPGetDatum(&org_id);
@@ -233,20 +252,8 @@ SetStatus(FunctionCallInfo fcinfo, Datum id, const char *status, bool connected)
 		ReportUnexpectedSPIResult("status update", rc);
 	if (SPI_processed == 0)
 		ReportTaskOutputNotFound("id", DatumGetUUIDP(id));
-	CheckTaskOutputDescriptor(SPI_tuptable->tupdesc);
 
-	/* copy the row out of SPI's memory before SPI_finish frees it */
-	heap_deform_tuple(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, values, isnull);
-	{
-		MemoryContext spi_context = MemoryContextSwitchTo(caller_context);
-
-		result = heap_form_tuple(result_desc, values, isnull);
-		MemoryContextSwitchTo(spi_context);
-	}
-	if ((rc = SPI_finish()) != SPI_OK_FINISH)
-		ReportUnexpectedSPIResult("SPI_finish", rc);
-
-	return HeapTupleGetDatum(result);
+	return FinishWithTaskOutput(result_desc, caller_context);
 }
 
 /*
