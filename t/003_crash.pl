@@ -14,6 +14,17 @@
 # its writer's run and sequence number, so the committed outputs of a
 # writer must be exactly its first N statements, and the writer printed an
 # acknowledgement for each statement that returned.
+#
+# The test must not depend on how fast the machine is.  The writers are
+# killed after a few hundred of their statements.  The list that is killed
+# repeats until it is (statement_timeout only keeps a kill that missed from
+# hanging the test: it would end the list with an error, not with a lost
+# connection).  The waits for the server to come back read its log instead
+# of connecting: until the restart is over every connection is refused, and
+# a refused psql exits without reading the query that poll_query_until and
+# safe_psql write to its stdin, so that write can fail with EPIPE (SIGPIPE
+# is ignored in these tests), which IPC::Run turns into a die: on a busy
+# machine the test then exited with status 32.
 
 use strict;
 use warnings;
@@ -71,22 +82,23 @@ sub writer_script
 	return $file;
 }
 
-# Start a writer for $run in the background: returns its handle and a
-# reference to its output.
+# Start a writer for $run in the background: returns its handle.  Its
+# acknowledgements go to a file, not a pipe: a pipe is read only when the
+# writer is finished, and a writer that filled it would stop writing.
 sub start_writer
 {
 	my ($run) = @_;
 	my $file = writer_script($run);
-	my ($in, $out, $err) = ('', '', '');
-	my $h = IPC::Run::start(
+	return IPC::Run::start(
 		[
 			'psql', '-XAtq', '-d',
 			$node->connstr('postgres')
 			  . " user=to_crash application_name=writer_$run",
 			'-f', $file
 		],
-		'<', \$in, '>', \$out, '2>', \$err);
-	return ($h, \$out, \$err);
+		'<', '/dev/null',
+		'>', "${PostgreSQL::Test::Utils::tmp_check}/writer_$run.out",
+		'2>', "${PostgreSQL::Test::Utils::tmp_check}/writer_$run.err");
 }
 
 sub wait_for_outputs
@@ -98,11 +110,30 @@ sub wait_for_outputs
 	return;
 }
 
-# Wait until the server accepts connections again after a crash.
-sub wait_for_recovery
+# The pid of the client backend of application $name (parallel workers
+# carry their leader's application_name too) that matches $condition, once
+# there is one.  The caller makes sure that it stays: a writer with
+# statements left, a list that repeats until it is killed.
+sub backend_pid
 {
-	$node->poll_query_until('postgres', 'SELECT NOT pg_is_in_recovery()')
-	  or die 'the server did not come back';
+	my ($name, $condition) = @_;
+	my $query =
+	  "SELECT pid FROM pg_stat_activity WHERE application_name = '$name' AND backend_type = 'client backend' AND $condition";
+	$node->poll_query_until('postgres', "SELECT count(*) = 1 FROM ($query) b")
+	  or die "no backend of $name where $condition";
+	return $node->safe_psql('postgres', $query);
+}
+
+# Wait until the server, after a backend was killed, has terminated the
+# others, gone through crash recovery and accepts connections again: from
+# its log after $offset (its size before the kill), not by connecting (see
+# above).
+sub wait_for_restart
+{
+	my ($offset) = @_;
+	$node->wait_for_log(
+		qr/all server processes terminated; reinitializing.*database system is ready to accept connections/s,
+		$offset);
 	return;
 }
 
@@ -110,8 +141,10 @@ sub wait_for_recovery
 # acknowledgements it printed and one more (the statement in flight).
 sub check_writer
 {
-	my ($run, $out, $label) = @_;
-	my $acked = () = $$out =~ /^ack$/mg;
+	my ($run, $label) = @_;
+	my $acked = () =
+	  slurp_file("${PostgreSQL::Test::Utils::tmp_check}/writer_$run.out") =~
+	  /^ack$/mg;
 	my ($rows, $max) = split /\|/,
 	  $node->safe_psql('postgres',
 		"SELECT count(*), coalesce(max((output->>'i')::int), 0) FROM task_outputs.outputs WHERE output->>'run' = '$run'"
@@ -131,60 +164,67 @@ sub check_writer
 
 # 1. SIGKILL of one backend while two writers record outputs of the same
 # tasks concurrently: the postmaster restarts every backend.
-my ($h1, $out1) = start_writer('kill_a');
-my ($h2, $out2) = start_writer('kill_b');
+my $h1 = start_writer('kill_a');
+my $h2 = start_writer('kill_b');
 wait_for_outputs('kill_a', 500);
 wait_for_outputs('kill_b', 500);
-my $pid = $node->safe_psql('postgres',
-	"SELECT pid FROM pg_stat_activity WHERE application_name = 'writer_kill_a'"
-);
-ok($pid =~ /^\d+$/, 'found the backend of writer kill_a');
+my $pid = backend_pid('writer_kill_a', 'true');
+ok($pid =~ /^\d+$/, 'found the backend of writer kill_a')
+  or die "no single backend of writer kill_a: '$pid'";
+my $log_offset = -s $node->logfile;
 kill 'KILL', $pid;
 $h1->finish;
 $h2->finish;
-isnt($h1->result(0), 0, 'writer kill_a lost its connection');
-isnt($h2->result(0), 0, 'writer kill_b lost its connection in the restart');
-wait_for_recovery();
-like(slurp_file($node->logfile),
+# psql exits with 2 when it lost its connection; 3 would be a failed
+# statement, which ends a writer early without any crash.
+is($h1->result(0), 2, 'writer kill_a lost its connection');
+is($h2->result(0), 2, 'writer kill_b lost its connection in the restart');
+wait_for_restart($log_offset);
+like(
+	slurp_file($node->logfile, $log_offset),
 	qr/server process \(PID $pid\) was terminated by signal 9/,
 	'the server went through crash recovery');
-check_writer('kill_a', $out1, 'after SIGKILL');
-check_writer('kill_b', $out2, 'after SIGKILL');
+check_writer('kill_a', 'after SIGKILL');
+check_writer('kill_b', 'after SIGKILL');
 TaskOutputsNode::check_invariants($node, 'postgres', 'after SIGKILL during writes');
 
-# 2. SIGKILL during a long list (and a writer, to have work in flight).
+# 2. SIGKILL during a long list (and a writer, to have work in flight).  The
+# list of every output repeats until the backend is killed.
 TaskOutputsNode::safe_psql_as(
 	$node, 'postgres', 'to_crash', qq{
 	INSERT INTO task_outputs.outputs (flow_execution_id, task_name, summary, output, tags)
 	SELECT '$fe', 'bulk ' || g, jsonb_build_object('n', g), '{"run": "bulk"}', '{a}'
 	  FROM generate_series(1, 100000) g;
 });
-my ($in, $lout, $lerr) = ('', '', '');
+my ($lout, $lerr) = ('', '');
 my $lh = IPC::Run::start(
 	[
 		'psql', '-XAtq', '-d',
 		$node->connstr('postgres') . ' user=to_crash application_name=lister',
-		'-c', 'SELECT count(*) FROM task_outputs.task_outputs()',
-		'-c', 'SELECT octet_length(task_outputs.list_task_outputs()::text)',
-		'-c', 'SELECT count(*) FROM task_outputs.task_outputs()',
-		'-c', 'SELECT octet_length(task_outputs.list_task_outputs()::text)',
-		'-c', 'SELECT count(*) FROM task_outputs.task_outputs()',
-		'-c', 'SELECT octet_length(task_outputs.list_task_outputs()::text)'
+		'-c',
+		"SET statement_timeout = '${PostgreSQL::Test::Utils::timeout_default}s'",
+		'-c',
+		'SELECT count(octet_length(task_outputs.list_task_outputs()::text)) FROM generate_series(1, 1000000)'
 	],
-	'<', \$in, '>', \$lout, '2>', \$lerr);
-my ($h3, $out3) = start_writer('list');
+	'<', '/dev/null', '>', \$lout, '2>', \$lerr);
+my $h3 = start_writer('list');
 wait_for_outputs('list', 200);
-$node->poll_query_until('postgres',
-	"SELECT count(*) = 1 FROM pg_stat_activity WHERE application_name = 'lister' AND state = 'active' AND query LIKE '%list_task_outputs%'"
-) or die 'the list never showed up as active';
-$pid = $node->safe_psql('postgres',
-	"SELECT pid FROM pg_stat_activity WHERE application_name = 'lister'");
+$pid = backend_pid('lister',
+	"state = 'active' AND query LIKE '%list_task_outputs%'");
+ok($pid =~ /^\d+$/, 'found the backend of the list')
+  or die "no single backend of the list: '$pid'";
+$log_offset = -s $node->logfile;
 kill 'KILL', $pid;
 $lh->finish;
 $h3->finish;
-isnt($lh->result(0), 0, 'the list lost its connection');
-wait_for_recovery();
-check_writer('list', $out3, 'after SIGKILL during a list');
+is($lh->result(0), 2, 'the list lost its connection') or diag $lerr;
+is($h3->result(0), 2, 'writer list lost its connection in the restart');
+wait_for_restart($log_offset);
+like(
+	slurp_file($node->logfile, $log_offset),
+	qr/server process \(PID $pid\) was terminated by signal 9.*\n.*Failed process was running: SELECT count\(octet_length\(task_outputs\.list_task_outputs/,
+	'the list was killed while it ran');
+check_writer('list', 'after SIGKILL during a list');
 is( $node->safe_psql('postgres',
 		"SELECT count(*) FROM task_outputs.outputs WHERE output->>'run' = 'bulk'"),
 	'100000',
@@ -197,16 +237,16 @@ is( TaskOutputsNode::safe_psql_as(
 	'after SIGKILL during a list: the tenant lists every output');
 TaskOutputsNode::check_invariants($node, 'postgres', 'after SIGKILL during a list');
 
-# 3. Immediate shutdown during writes, then a restart.
-my ($h4, $out4) = start_writer('immediate');
+# 3. Immediate shutdown during writes, then a restart (pg_ctl waits until
+# the server accepts connections).
+my $h4 = start_writer('immediate');
 wait_for_outputs('immediate', 500);
 $node->stop('immediate');
 $h4->finish;
-isnt($h4->result(0), 0, 'writer immediate lost its connection');
+is($h4->result(0), 2, 'writer immediate lost its connection');
 $node->start;
-check_writer('immediate', $out4, 'after immediate shutdown');
+check_writer('immediate', 'after immediate shutdown');
 TaskOutputsNode::check_invariants($node, 'postgres', 'after immediate shutdown');
-
 # The tenant carries on: record, supersede, change a status.
 is( TaskOutputsNode::safe_psql_as(
 		$node, 'postgres', 'to_crash', qq{
