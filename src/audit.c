@@ -8,8 +8,13 @@
  * fires only when the status changed (its WHEN clause), so an entry exists
  * only for a change that was really made: a rejected write never reaches
  * it, and an entry shares the fate of its change (both commit or neither).
- * The entry's actor and time are the stamps the BEFORE trigger put on the
- * row (last_modified_by, updated_at), so the trail and the row agree.
+ * The entry's actor is the row's last_modified_by stamp.  Its time is the
+ * moment the change was made (the clock when the entry is written), not the
+ * row's updated_at, which is the transaction's start like now(): an
+ * output's changes are serialized by its row lock, and a change made by a
+ * transaction that began before the previous change's transaction (in READ
+ * COMMITTED it sees that change once committed) would otherwise carry an
+ * earlier time and sort before it in the trail.
  *
  * No tenant role holds INSERT, UPDATE, DELETE or TRUNCATE on the trail, so
  * the trigger is SECURITY DEFINER (search_path pinned to pg_catalog,
@@ -35,6 +40,7 @@
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
+#include "utils/timestamp.h"
 #include "utils/uuid.h"
 
 #include "query.h"
@@ -56,8 +62,8 @@ static PreparedQuery audit_insert_query = {
 
 /*
  * The history of one output, oldest first; no row when the output is not
- * visible.  Entries of one transaction share changed_at and are ordered by
- * their id, a UUIDv7 that is monotonic within a session.  Each entry is
+ * visible.  Entries with the same changed_at (one microsecond) are ordered
+ * by their id, a UUIDv7 that is monotonic within a session.  Each entry is
  * rendered as to_json renders its record: {"id", "task_output_id",
  * "from_status", "to_status", "actor", "changed_at"}.
  */
@@ -130,7 +136,7 @@ outputs_audit(PG_FUNCTION_ARGS)
 	args[3] = CStringGetTextDatum(StatusName(from));
 	args[4] = CStringGetTextDatum(StatusName(to));
 	args[5] = values[TO_LAST_MODIFIED_BY];
-	args[6] = values[TO_UPDATED_AT];
+	args[6] = TimestampTzGetDatum(GetCurrentTimestamp());
 
 	if ((rc = SPI_connect()) != SPI_OK_CONNECT)
 		ReportUnexpectedSPIResult("SPI_connect", rc);
