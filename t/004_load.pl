@@ -117,8 +117,7 @@ foreach my $role (sort keys %runs)
 	$h{$role} = IPC::Run::start(
 		[
 			'pgbench', '-n', '-M', 'extended', '-r', '-T', $seconds,
-			'-d', $node->connstr('postgres') . " user=$role",
-			@{ $runs{$role} }
+			@{ $runs{$role} }, $node->connstr('postgres') . " user=$role"
 		],
 		'<', '/dev/null', '>', "$dir/pgbench_$role.out", '2>&1');
 }
