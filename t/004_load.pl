@@ -13,6 +13,10 @@
 # Throughput and per-command latencies are printed with note; when
 # TASK_OUTPUTS_LOAD_REPORT names a file, pgbench's reports are written
 # there too.  TASK_OUTPUTS_LOAD_SECONDS sets the duration (default 15).
+# When TASK_OUTPUTS_LOAD_BASELINE_SECONDS is set (the load benchmark sets
+# it), each writer and reader script then runs alone, one client, for that
+# long, on the data the load left: the same commands with no concurrent
+# load, reported the same way.
 
 use strict;
 use warnings;
@@ -100,8 +104,34 @@ foreach my $name (keys %scripts)
 	close $fh;
 }
 
+# pgbench as $role for $seconds with the given clients and scripts
+sub pgbench_cmd
+{
+	my ($role, $seconds, @args) = @_;
+	return [
+		'pgbench', '-n', '-M', 'extended', '-r', '-T', $seconds,
+		@args, $node->connstr('postgres') . " user=$role"
+	];
+}
+
+sub write_report
+{
+	my ($report) = @_;
+	return unless $ENV{TASK_OUTPUTS_LOAD_REPORT};
+	open(my $fh, '>', $ENV{TASK_OUTPUTS_LOAD_REPORT})
+	  or die "cannot write $ENV{TASK_OUTPUTS_LOAD_REPORT}: $!";
+	print $fh $report;
+	close $fh;
+	return;
+}
+
 # One pgbench per role, all at once; their output goes to files (through
-# IPC::Run's pipes, the runs not being waited on were seen to stall).
+# IPC::Run's pipes, the runs not being waited on were seen to stall).  The
+# admin stops a second before the writers (in runs long enough), so that
+# the writers' last soft deletes and their audit entries are left unpurged
+# for the checks below, however the runs' ends fall.
+my %duration = map { ($_ => $seconds) } qw(to_a to_b);
+$duration{to_admin} = $seconds > 2 ? $seconds - 1 : $seconds;
 my %runs = (
 	to_a => [ '-c', '2', '-j', '2', map { ('-f', "$dir/$_") }
 		  qw(record.sql@4 status.sql@2 list.sql@3 page.sql@1) ],
@@ -114,12 +144,7 @@ foreach my $role (sort keys %runs)
 {
 	my ($in, $err) = ('');
 	$out{$role} = '';
-	$h{$role} = IPC::Run::start(
-		[
-			'pgbench', '-n', '-M', 'extended', '-r', '-T', $seconds,
-			'-d', $node->connstr('postgres') . " user=$role",
-			@{ $runs{$role} }
-		],
+	$h{$role} = IPC::Run::start(pgbench_cmd($role, $duration{$role}, @{ $runs{$role} }),
 		'<', '/dev/null', '>', "$dir/pgbench_$role.out", '2>&1');
 }
 my $report = '';
@@ -133,7 +158,7 @@ foreach my $role (sort keys %runs)
 		"pgbench as $role: no failed transaction");
 	my ($tx) = $out{$role} =~ /number of transactions actually processed: (\d+)/;
 	cmp_ok($tx || 0, '>', 0, "pgbench as $role processed transactions");
-	$report .= "== pgbench as $role, $seconds s\n$out{$role}\n";
+	$report .= "== pgbench as $role, $duration{$role} s\n$out{$role}\n";
 	note "pgbench as $role:";
 	foreach my $line (split /\n/, $out{$role})
 	{
@@ -141,13 +166,7 @@ foreach my $role (sort keys %runs)
 		  if $line =~ /^(tps|SQL script|latency average|number of transactions| +[\d.]+ +\d+ +)/;
 	}
 }
-if ($ENV{TASK_OUTPUTS_LOAD_REPORT})
-{
-	open(my $fh, '>', $ENV{TASK_OUTPUTS_LOAD_REPORT})
-	  or die "cannot write $ENV{TASK_OUTPUTS_LOAD_REPORT}: $!";
-	print $fh $report;
-	close $fh;
-}
+write_report($report);
 unlike(slurp_file($node->logfile), qr/ERROR:|terminated by signal/,
 	'the server logged no error');
 
@@ -202,6 +221,25 @@ foreach my $o (sort keys %org)
 				   (SELECT count(*) FROM task_outputs.outputs WHERE organization_id = '$org{$o}') || ' ' ||
 				   (SELECT count(*) FROM task_outputs.outputs WHERE organization_id = '$org{$o}')}),
 		"to_admin acting for organization $o sees exactly its audit trail and outputs");
+}
+
+# On demand, the baseline of the load's figures: each script alone, one
+# client, nothing else running (the admin's has none: what it does depends
+# on what the writers leave it).
+if (my $alone = $ENV{TASK_OUTPUTS_LOAD_BASELINE_SECONDS})
+{
+	foreach my $name (qw(list page record status))
+	{
+		my $ran = IPC::Run::run(
+			pgbench_cmd('to_a', $alone, '-c', '1', '-j', '1', '-f', "$dir/$name.sql"),
+			'<', '/dev/null', '>', "$dir/pgbench_alone_$name.out", '2>&1');
+		my $out = slurp_file("$dir/pgbench_alone_$name.out");
+		ok($ran, "$name.sql alone ran to its end") or diag $out;
+		like($out, qr/number of failed transactions: 0 \(/,
+			"$name.sql alone: no failed transaction");
+		$report .= "== pgbench alone: $name.sql as to_a, $alone s\n$out\n";
+	}
+	write_report($report);
 }
 
 $node->stop;

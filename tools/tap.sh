@@ -6,10 +6,13 @@
 # The tests start their own clusters with PostgreSQL::Test::Cluster, which
 # refuses to run as root: as root, prove runs as the postgres user, from a
 # copy of t/ in a scratch directory that user can write to (the repository
-# stays clean).  The nodes load the extension from INSTALL_DESTDIR when it
-# is set, like every other suite.  Builds and installs first unless
-# --no-build (the test command has done it already).  Exits with prove's
-# status; on failure the failing tests' logs are printed.
+# stays clean).  The environment is passed on (a test's own settings, such
+# as TASK_OUTPUTS_LOAD_SECONDS, apply); a file a test is told to write must
+# be where that user may write.  The nodes load the extension from
+# INSTALL_DESTDIR when it is set, like every other suite.  Builds and
+# installs first unless --no-build (the test command has done it already).
+# Exits with prove's status; on failure the failing tests' logs are
+# printed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 . tools/common.sh
