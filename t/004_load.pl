@@ -93,7 +93,7 @@ SELECT json_array_length(p->'data') FROM task_outputs.list_task_outputs_page(flo
 \\set o random(0, 1)
 SELECT set_config('task_outputs.org_id', CASE WHEN :o = 0 THEN '$org{a}' ELSE '$org{b}' END, false);
 SELECT count(task_outputs.delete_task_output(id)) FROM task_outputs.task_outputs(status => '{stale}', "limit" => 5);
-SELECT task_outputs.purge_task_outputs('0 seconds');
+SELECT task_outputs.purge_task_outputs('1 second');
 },);
 
 my $dir = $PostgreSQL::Test::Utils::tmp_check;
@@ -127,9 +127,11 @@ sub write_report
 
 # One pgbench per role, all at once; their output goes to files (through
 # IPC::Run's pipes, the runs not being waited on were seen to stall).  The
-# admin stops a second before the writers (in runs long enough), so that
-# the writers' last soft deletes and their audit entries are left unpurged
-# for the checks below, however the runs' ends fall.
+# admin purges only what was deleted more than a second before, and stops
+# a second before the writers (in runs long enough), so that soft-deleted
+# outputs and their audit trails -- among them changes of the admin's
+# interleaved with the writers' -- are left for the checks below, however
+# the runs' ends fall.
 my %duration = map { ($_ => $seconds) } qw(to_a to_b);
 $duration{to_admin} = $seconds > 2 ? $seconds - 1 : $seconds;
 my %runs = (
