@@ -624,6 +624,27 @@ EntryEnd(JEntry je, uint32 start)
 }
 
 /*
+ * The offset of entry index's data in jc's data area, as getJsonbOffset
+ * finds it (inline here: it is needed once per object, and most objects
+ * are small): the stored offset of the nearest entry before it that has
+ * one, plus the lengths of the entries in between.
+ */
+static inline uint32
+EntryOffset(const JsonbContainer *jc, int index)
+{
+	uint32		offset = 0;
+	int			i;
+
+	for (i = index - 1; i >= 0; i--)
+	{
+		offset += JBE_OFFLENFLD(jc->children[i]);
+		if (JBE_HAS_OFF(jc->children[i]))
+			break;
+	}
+	return offset;
+}
+
+/*
  * Append a non-scalar container (object or array), recursing into nested
  * containers.
  *
@@ -655,7 +676,7 @@ RenderContainer(StringInfo out, const JsonbContainer *jc)
 			return;
 		}
 
-		voff = getJsonbOffset(jc, count);
+		voff = EntryOffset(jc, count);
 		AppendBytes(out, "{", 1);
 		for (i = 0; i < count; i++)
 		{
