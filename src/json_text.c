@@ -757,6 +757,20 @@ AppendJsonbText(StringInfo out, Jsonb *jb)
 	if ((Size) out->len + hint < MaxAllocSize - 1)
 		Reserve(out, (int) hint);
 
+	/*
+	 * A row's document is read from shared buffers for the first time here,
+	 * and the walk is not a plain sequential scan the hardware would follow
+	 * (entries, then keys, then values): ask for its first 4kB at once.
+	 */
+#ifdef __GNUC__
+	{
+		Size		off;
+
+		for (off = 64; off < Min(hint, 4096); off += 64)
+			__builtin_prefetch((const char *) jb + off);
+	}
+#endif
+
 	if (JsonContainerIsScalar(root))
 	{
 		JEntry		je = root->children[0];
