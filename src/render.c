@@ -22,6 +22,7 @@
 
 #include "catalog/pg_type.h"
 #include "utils/array.h"
+#include "utils/arrayaccess.h"
 #include "utils/builtins.h"
 #include "utils/datetime.h"
 #include "utils/json.h"
@@ -298,8 +299,7 @@ AppendTextArray(StringInfo out, Datum value)
 {
 	UnpackedShortVarlena buf;
 	ArrayType  *array = (ArrayType *) DetoastUnpacked(value, &buf);
-	Datum	   *elements;
-	bool	   *elemnulls;
+	array_iter	it;
 	int			nelements;
 	int			i;
 
@@ -312,17 +312,22 @@ AppendTextArray(StringInfo out, Datum value)
 		return;
 	}
 
-	deconstruct_array(array, TEXTOID, -1, false, TYPALIGN_INT,
-					  &elements, &elemnulls, &nelements);
+	/* walked in place, not deconstructed into palloc'd arrays */
+	nelements = ArrayGetNItems(ARR_NDIM(array), ARR_DIMS(array));
+	array_iter_setup(&it, (AnyArrayType *) array);
 	AppendFixed(out, "[", 1);
 	for (i = 0; i < nelements; i++)
 	{
+		bool		elemnull;
+		Datum		element = array_iter_next(&it, &elemnull, i, -1, false,
+											  TYPALIGN_INT);
+
 		if (i > 0)
 			AppendFixed(out, ",", 1);
-		if (elemnulls[i])
+		if (elemnull)
 			AppendFixed(out, "null", 4);
 		else
-			AppendJsonText(out, elements[i]);
+			AppendJsonText(out, element);
 	}
 	AppendFixed(out, "]", 1);
 }
