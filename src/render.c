@@ -33,11 +33,15 @@
 #include "json_text.h"
 #include "render.h"
 
-/* "key": prefixes of the members, in column order, with their lengths */
+/*
+ * "key": prefixes of the members, in column order, with their lengths; each
+ * padded to MEMBER_COPY bytes, which are copied whole (see AppendPadded)
+ */
+#define MEMBER_COPY 32
 #define MEMBER(text) {text, sizeof(text) - 1}
 static const struct
 {
-	const char *text;
+	const char	text[MEMBER_COPY];
 	int			len;
 }			member_prefix[TASK_OUTPUT_NATTS] = {
 	MEMBER("{\"id\":"),
@@ -106,6 +110,20 @@ AppendFixed(StringInfo out, const char *s, int len)
 {
 	ReserveBytes(out, len);
 	memcpy(out->data + out->len, s, len);
+	out->len += len;
+}
+
+/*
+ * AppendPadded
+ *		Append the first len bytes of s, of which "copy" (a constant, at
+ *		least len) can be read: one fixed-size copy rather than a call to
+ *		memcpy for a length known only at run time.
+ */
+static inline void
+AppendPadded(StringInfo out, const char *s, int len, int copy)
+{
+	ReserveBytes(out, copy);
+	memcpy(out->data + out->len, s, copy);
 	out->len += len;
 }
 
@@ -261,6 +279,11 @@ AppendJsonTimestamptz(StringInfo out, Datum value)
 	appendStringInfoChar(out, '"');
 }
 
+/* bytes of a timestamp's text copied whole: "2024-01-01T00:00:00.000001+00:00" */
+#define TIMESTAMP_COPY 48
+StaticAssertDecl(TIMESTAMP_COPY <= sizeof(((RenderedTimestamp *) NULL)->text),
+				 "a timestamp's text can be read for TIMESTAMP_COPY bytes");
+
 /*
  * AppendCachedTimestamptz
  *		A timestamptz as AppendJsonTimestamptz renders it, reusing the text
@@ -286,7 +309,10 @@ AppendCachedTimestamptz(RenderedTimestamp *cache, StringInfo out, Datum value)
 		cache->value = ts;
 		cache->valid = true;
 	}
-	AppendFixed(out, cache->text, cache->len);
+	if (cache->len <= TIMESTAMP_COPY)
+		AppendPadded(out, cache->text, cache->len, TIMESTAMP_COPY);
+	else
+		AppendFixed(out, cache->text, cache->len);
 }
 
 /*
@@ -345,7 +371,8 @@ RenderTaskOutput(TaskOutputRenderer *renderer, StringInfo out,
 
 	for (i = 0; i < TASK_OUTPUT_NATTS; i++)
 	{
-		AppendFixed(out, member_prefix[i].text, member_prefix[i].len);
+		AppendPadded(out, member_prefix[i].text, member_prefix[i].len,
+					 MEMBER_COPY);
 		if (isnull[i] || (i == TO_OUTPUT && !renderer->include_output))
 		{
 			AppendFixed(out, "null", 4);
