@@ -7,6 +7,7 @@ OBJS = \
 	src/grants.o \
 	src/uuid7.o \
 	src/json_text.o \
+	src/mapped_memory.o \
 	src/render.o \
 	src/filters.o \
 	src/receivers.o \

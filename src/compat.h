@@ -53,4 +53,15 @@ extern int	CompatExecutePlanToReceiver(SPIPlanPtr plan, ParamListInfo params,
 										bool read_only, DestReceiver *dest);
 #endif
 
+/*
+ * Up to 15, pfree and repalloc find a chunk's memory context through the
+ * pointer stored just before the chunk, so the extension can have a memory
+ * context type of its own (mapped_memory.c); from 16 the chunk header
+ * encodes the context's type among a fixed set.  The methods' signatures
+ * are those of 14 and 15.
+ */
+#if PG_VERSION_NUM >= 140000 && PG_VERSION_NUM < 160000
+#define HAVE_MAPPED_MEMORY_CONTEXT 1
+#endif
+
 #endif							/* TASK_OUTPUTS_COMPAT_H */

@@ -28,6 +28,10 @@
  */
 #include "postgres.h"
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include "json_text.h"
 
 #include "miscadmin.h"
@@ -56,6 +60,9 @@
 #define JT_NUM_SHORT_WEIGHT_MASK	0x003F
 #define JT_NUM_BASE					10000
 #define JT_NUM_BASE_DIGITS			4
+
+/* room kept after a string for the whole-word stores of CopyClean */
+#define STRING_SLACK 8
 
 /* Constants for testing eight bytes at a time (see SpecialBytes). */
 #define JT_ONES		UINT64CONST(0x0101010101010101)
@@ -114,6 +121,21 @@ IsSpecial(unsigned char c)
 	return c < 0x20 || c == '"' || c == '\\';
 }
 
+static inline uint64
+Load8(const char *p)
+{
+	uint64		w;
+
+	memcpy(&w, p, 8);
+	return w;
+}
+
+static inline void
+Store8(char *d, uint64 w)
+{
+	memcpy(d, &w, 8);
+}
+
 /*
  * Return a word with the high bit set in exactly those bytes of w that
  * IsSpecial accepts, and all other bits clear.
@@ -153,33 +175,81 @@ FirstFlaggedByte(uint64 mask)
 #endif
 }
 
+#ifdef __SSE2__
+/*
+ * Bit i set where byte i of v needs escaping: the SSE2 form of
+ * SpecialBytes, sixteen bytes at a time (SSE2 is part of x86-64).
+ */
+static inline int
+SpecialMask16(__m128i v)
+{
+	__m128i		quote = _mm_cmpeq_epi8(v, _mm_set1_epi8('"'));
+	__m128i		bslash = _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'));
+
+	/* unsigned v <= 0x1f: min(v, 0x1f) == v (there is no unsigned < ) */
+	__m128i		control = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1F)), v);
+
+	return _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(quote, bslash), control));
+}
+#endif
+
 /*
  * Copy bytes from *src to *dst until the first byte that needs escaping or
- * until end, advancing both pointers.
+ * until end, advancing both pointers.  The bytes from "readable" up to end
+ * may be read (readable is at or before *src).
  *
- * Eight bytes are tested and copied per step; a step that meets a special
- * byte stores all eight but advances only past the clean ones.  That store
- * stays inside the reserved space because at least eight source bytes
- * remain and each has a reserved output byte.
+ * Sixteen (with SSE2) or eight bytes are tested and copied per step; a step
+ * that meets a special byte stores them all but advances only past the
+ * clean ones.  The caller keeps STRING_SLACK bytes of room beyond the
+ * plain copy of the rest of the input, so whole-word stores never pass the
+ * reserved space.
+ *
+ * The last one to seven bytes are tested as one word too, on little-endian
+ * machines: the eight bytes that end at end, when they are all within the
+ * current run of clean bytes (so the bytes stored again before *dst are
+ * the same as those already there); else, when they are readable, shifted
+ * so that the first byte left comes first, stored with the rest of the
+ * word as slack.  Only short strings at the start of a readable area fall
+ * back to a byte at a time.
  */
-static inline void
-CopyClean(const char **src, const char *end, char **dst)
+static pg_attribute_always_inline void
+CopyClean(const char **src, const char *end, char **dst, const char *readable)
 {
-	const char *p = *src;
+	const char *run = *src;
+	const char *p = run;
 	char	   *d = *dst;
+	uint64		mask;
+	int			n;
+	int			k;
 
+#ifdef __SSE2__
+	while (end - p >= 16)
+	{
+		__m128i		v = _mm_loadu_si128((const __m128i *) p);
+		int			mask16;
+
+		_mm_storeu_si128((__m128i *) d, v);
+		mask16 = SpecialMask16(v);
+		if (mask16 != 0)
+		{
+			k = pg_rightmost_one_pos32((uint32) mask16);
+			*src = p + k;
+			*dst = d + k;
+			return;
+		}
+		p += 16;
+		d += 16;
+	}
+#endif
 	while (end - p >= 8)
 	{
-		uint64		w;
-		uint64		mask;
+		uint64		w = Load8(p);
 
-		memcpy(&w, p, 8);
-		memcpy(d, &w, 8);
+		Store8(d, w);
 		mask = SpecialBytes(w);
 		if (mask != 0)
 		{
-			int			k = FirstFlaggedByte(mask);
-
+			k = FirstFlaggedByte(mask);
 			*src = p + k;
 			*dst = d + k;
 			return;
@@ -187,6 +257,40 @@ CopyClean(const char **src, const char *end, char **dst)
 		p += 8;
 		d += 8;
 	}
+
+	n = (int) (end - p);
+	if (n == 0)
+	{
+		*src = p;
+		*dst = d;
+		return;
+	}
+#ifndef WORDS_BIGENDIAN
+	if (end - run >= 8)
+	{
+		/* the last eight bytes, the first 8 - n of them already copied */
+		uint64		w = Load8(end - 8);
+
+		Store8(d - (8 - n), w);
+		mask = SpecialBytes(w) & (~UINT64CONST(0) << ((8 - n) * 8));
+		k = (mask != 0) ? FirstFlaggedByte(mask) - (8 - n) : n;
+		*src = p + k;
+		*dst = d + k;
+		return;
+	}
+	if (end - readable >= 8)
+	{
+		/* the last eight bytes, shifted down to the n bytes left */
+		uint64		w = Load8(end - 8) >> ((8 - n) * 8);
+
+		Store8(d, w);
+		mask = SpecialBytes(w) & (JT_HIGHS >> ((8 - n) * 8));
+		k = (mask != 0) ? FirstFlaggedByte(mask) : n;
+		*src = p + k;
+		*dst = d + k;
+		return;
+	}
+#endif
 	while (p < end && !IsSpecial((unsigned char) *p))
 		*d++ = *p++;
 	*src = p;
@@ -194,30 +298,36 @@ CopyClean(const char **src, const char *end, char **dst)
 }
 
 /*
- * Append s[0..len) as a quoted, escaped JSON string; no NUL terminator.
+ * Append s[0..len) as a quoted, escaped JSON string, with npre bytes of pre
+ * before it and npost bytes of post after it (the punctuation around a
+ * key: done here, the space is reserved once); no NUL terminator.  The
+ * bytes from readable (at or before s) may be read.
  *
- * Space for the plain copy (len + 2 quotes) is reserved up front; each
- * escape re-reserves room for its expansion plus the rest of the input, so
- * the copying loop never has to check for space.  Escapes are those of
- * escape_json: \" \\ \b \f \n \r \t, and \u00xx (lowercase hex) for the
- * other bytes below 0x20.  '/' and bytes >= 0x7f are copied unchanged.
+ * Space for the plain copy is reserved up front; each escape re-reserves
+ * room for its expansion plus the rest of the input, so the copying loop
+ * never has to check for space.  Escapes are those of escape_json: \" \\
+ * \b \f \n \r \t, and \u00xx (lowercase hex) for the other bytes below
+ * 0x20.  '/' and bytes >= 0x7f are copied unchanged.
  */
-static inline void
-AppendString(StringInfo out, const char *s, int len)
+static pg_attribute_always_inline void
+AppendStringImpl(StringInfo out, const char *s, int len, const char *readable,
+				 const char *pre, int npre, const char *post, int npost)
 {
 	const char *p = s;
 	const char *end = s + len;
 	char	   *dst;
 
-	Reserve(out, len + 2);
+	Reserve(out, npre + len + 2 + npost + STRING_SLACK);
 	dst = out->data + out->len;
+	memcpy(dst, pre, npre);
+	dst += npre;
 	*dst++ = '"';
 
 	for (;;)
 	{
 		unsigned char c;
 
-		CopyClean(&p, end, &dst);
+		CopyClean(&p, end, &dst, readable);
 		if (p >= end)
 			break;
 		c = (unsigned char) *p++;
@@ -226,7 +336,7 @@ AppendString(StringInfo out, const char *s, int len)
 
 		/* room for a 6-byte escape, the rest of the input and the quote */
 		out->len = dst - out->data;
-		Reserve(out, 6 + (int) (end - p) + 1);
+		Reserve(out, 6 + (int) (end - p) + 1 + npost + STRING_SLACK);
 		dst = out->data + out->len;
 
 		*dst++ = '\\';
@@ -264,7 +374,33 @@ AppendString(StringInfo out, const char *s, int len)
 	}
 
 	*dst++ = '"';
+	memcpy(dst, post, npost);
+	dst += npost;
 	out->len = dst - out->data;
+}
+
+/*
+ * A string of a jsonb container: its header and entries come before its
+ * data, so the eight bytes before any string in it can be read.
+ */
+static void
+AppendJsonbString(StringInfo out, const char *s, int len)
+{
+	AppendStringImpl(out, s, len, s - 8, "", 0, "", 0);
+}
+
+/* an object's first key, and its ": " */
+static void
+AppendFirstKey(StringInfo out, const char *s, int len)
+{
+	AppendStringImpl(out, s, len, s - 8, "", 0, ": ", 2);
+}
+
+/* a further key, with the ", " before it and the ": " after it */
+static void
+AppendNextKey(StringInfo out, const char *s, int len)
+{
+	AppendStringImpl(out, s, len, s - 8, ", ", 2, ": ", 2);
 }
 
 /*
@@ -453,7 +589,7 @@ RenderValue(StringInfo out, JEntry je, const char *base,
 	switch (je & JENTRY_TYPEMASK)
 	{
 		case JENTRY_ISSTRING:
-			AppendString(out, base + off, (int) len);
+			AppendJsonbString(out, base + off, (int) len);
 			break;
 		case JENTRY_ISNUMERIC:
 			AppendNumeric(out, base + INTALIGN(off));
@@ -488,6 +624,27 @@ EntryEnd(JEntry je, uint32 start)
 }
 
 /*
+ * The offset of entry index's data in jc's data area, as getJsonbOffset
+ * finds it (inline here: it is needed once per object, and most objects
+ * are small): the stored offset of the nearest entry before it that has
+ * one, plus the lengths of the entries in between.
+ */
+static inline uint32
+EntryOffset(const JsonbContainer *jc, int index)
+{
+	uint32		offset = 0;
+	int			i;
+
+	for (i = index - 1; i >= 0; i--)
+	{
+		offset += JBE_OFFLENFLD(jc->children[i]);
+		if (JBE_HAS_OFF(jc->children[i]))
+			break;
+	}
+	return offset;
+}
+
+/*
  * Append a non-scalar container (object or array), recursing into nested
  * containers.
  *
@@ -519,7 +676,7 @@ RenderContainer(StringInfo out, const JsonbContainer *jc)
 			return;
 		}
 
-		voff = getJsonbOffset(jc, count);
+		voff = EntryOffset(jc, count);
 		AppendBytes(out, "{", 1);
 		for (i = 0; i < count; i++)
 		{
@@ -531,9 +688,9 @@ RenderContainer(StringInfo out, const JsonbContainer *jc)
 			if (unlikely(!JBE_ISSTRING(kje)))
 				elog(ERROR, "jsonb object key is not a string: 0x%08x", kje);
 			if (i > 0)
-				AppendBytes(out, ", ", 2);
-			AppendString(out, base + koff, (int) (kend - koff));
-			AppendBytes(out, ": ", 2);
+				AppendNextKey(out, base + koff, (int) (kend - koff));
+			else
+				AppendFirstKey(out, base + koff, (int) (kend - koff));
 			RenderValue(out, vje, base, voff, vend - voff);
 			koff = kend;
 			voff = vend;
@@ -570,13 +727,13 @@ RenderContainer(StringInfo out, const JsonbContainer *jc)
 
 /*
  * Append s[0..len) as a JSON string literal, with quotes, escaped exactly
- * as escape_json does; see AppendString.  Exported wrapper that adds
+ * as escape_json does; see AppendStringImpl.  Exported wrapper that adds
  * the NUL terminator StringInfo users expect.
  */
 void
 AppendJsonString(StringInfo out, const char *s, int len)
 {
-	AppendString(out, s, len);
+	AppendStringImpl(out, s, len, s, "", 0, "", 0);
 	out->data[out->len] = '\0';
 }
 
@@ -599,6 +756,20 @@ AppendJsonbText(StringInfo out, Jsonb *jb)
 
 	if ((Size) out->len + hint < MaxAllocSize - 1)
 		Reserve(out, (int) hint);
+
+	/*
+	 * A row's document is read from shared buffers for the first time here,
+	 * and the walk is not a plain sequential scan the hardware would follow
+	 * (entries, then keys, then values): ask for its first 4kB at once.
+	 */
+#ifdef __GNUC__
+	{
+		Size		off;
+
+		for (off = 64; off < Min(hint, 4096); off += 64)
+			__builtin_prefetch((const char *) jb + off);
+	}
+#endif
 
 	if (JsonContainerIsScalar(root))
 	{

@@ -28,14 +28,13 @@
  */
 #include "postgres.h"
 
-#include <sys/mman.h>
-
 #include "executor/tuptable.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 #include "utils/uuid.h"
 
+#include "mapped_memory.h"
 #include "receivers.h"
 #include "render.h"
 #include "task_outputs.h"
@@ -50,11 +49,14 @@
  * what one allocation can hold; closer to that, through the row buffer */
 #define DIRECT_RENDER_HEADROOM ((Size) 256 * 1024 * 1024)
 
-/* size to which a JSON result grows at once when it passes the reserve */
-#define RESULT_MAPPED_BYTES ((Size) 64 * 1024 * 1024)
-
-#define HUGE_PAGE_BYTES ((uintptr_t) 2 * 1024 * 1024)
-#define HUGE_PAGE_ADVICE_BYTES ((Size) 8 * 1024 * 1024)
+/*
+ * A JSON result moves into a mapping of its own (mapped_memory.c) once it
+ * holds this much; without mapped memory contexts, it grows at once to
+ * RESULT_MALLOC_MAPPED_BYTES, a size that malloc maps on its own and grows
+ * by remapping, without copying.
+ */
+#define RESULT_MAPPED_FROM ((Size) 1024 * 1024)
+#define RESULT_MALLOC_MAPPED_BYTES ((Size) 64 * 1024 * 1024)
 
 typedef struct TaskOutputReceiver
 {
@@ -63,6 +65,7 @@ typedef struct TaskOutputReceiver
 	MemoryContext row_context;	/* reset after each row */
 	StringInfoData row;			/* the row being rendered */
 	uint64		nrows;			/* rows rendered */
+	bool		result_mapped;	/* the result is in a mapping of its own */
 	bool		more_rows;		/* a row arrived past max_rows */
 	pg_uuid_t	last_id;		/* id of the last row rendered */
 
@@ -148,40 +151,44 @@ AppendToJsonResult(StringInfo result, const char *data, int len, uint64 nrows)
 
 /*
  * ReserveJsonResult
- *		Keep at least RESULT_RESERVE_BYTES free at the end of result, growing
- *		it by doubling.  A large result is advised to the kernel as a
- *		candidate for transparent huge pages: the buffer is written once,
- *		front to back, and faulting it in 4kB pages (and zeroing them) costs
- *		about as much as rendering the rows.
+ *		Keep at least RESULT_RESERVE_BYTES free at the end of the receiver's
+ *		result, growing it by doubling.
+ *
+ * A large result is written once, front to back, and faulting it in 4kB
+ * pages (and zeroing them), with malloc remapping or copying it as it
+ * doubles, costs about a third of rendering the rows: past
+ * RESULT_MAPPED_FROM the buffer moves to a mapped memory context, child of
+ * the context it was made in, where it grows in place, in huge pages.
+ * Without those (PostgreSQL 16 and later) it is not advised for huge
+ * pages: that splits malloc's mapping, which mremap then refuses, and
+ * malloc copies the buffer at the next doubling instead.
  */
 static void
-ReserveJsonResult(StringInfo result)
+ReserveJsonResult(TaskOutputReceiver *receiver)
 {
-	Size		grow;
+	StringInfo	result = receiver->result;
 
 	if (result->maxlen - result->len >= RESULT_RESERVE_BYTES)
 		return;
 
-	/*
-	 * Double, but once past the first few megabytes jump to a size that the
-	 * allocator maps on its own: such a block grows by remapping, without
-	 * copying, and its pages cost nothing until they are written.
-	 */
-	grow = Max(result->len, RESULT_RESERVE_BYTES);
-	if (result->len >= (int) RESULT_RESERVE_BYTES && result->maxlen < (int) RESULT_MAPPED_BYTES)
-		grow = RESULT_MAPPED_BYTES - result->len;
-	enlargeStringInfo(result, (int) grow);
-#ifdef MADV_HUGEPAGE
-	if (result->maxlen >= HUGE_PAGE_ADVICE_BYTES)
+	if (result->len >= (int) RESULT_MAPPED_FROM && !receiver->result_mapped)
 	{
-		uintptr_t	start = TYPEALIGN(HUGE_PAGE_BYTES, (uintptr_t) result->data);
-		uintptr_t	end = TYPEALIGN_DOWN(HUGE_PAGE_BYTES,
-										 (uintptr_t) result->data + result->maxlen);
+#ifdef HAVE_MAPPED_MEMORY_CONTEXT
+		MemoryContext mapped;
+		char	   *data;
 
-		if (end > start)
-			(void) madvise((void *) start, end - start, MADV_HUGEPAGE);
-	}
+		mapped = MappedMemoryContextCreate(GetMemoryChunkContext(result->data),
+										   "task_outputs result");
+		data = MemoryContextAlloc(mapped, result->maxlen);
+		memcpy(data, result->data, result->len + 1);
+		pfree(result->data);
+		result->data = data;
+#else
+		enlargeStringInfo(result, (int) (RESULT_MALLOC_MAPPED_BYTES - result->len - 1));
 #endif
+		receiver->result_mapped = true;
+	}
+	enlargeStringInfo(result, (int) RESULT_RESERVE_BYTES);
 }
 
 static void
@@ -251,7 +258,7 @@ JsonArrayReceiveSlot(TupleTableSlot *slot, DestReceiver *self)
 		/* the common case: render the row in place, check the size after */
 		MemoryContext oldcontext;
 
-		ReserveJsonResult(result);
+		ReserveJsonResult(receiver);
 		if (receiver->nrows > 0)
 			appendBinaryStringInfo(result, JSON_AGG_SEPARATOR,
 								   sizeof(JSON_AGG_SEPARATOR) - 1);

@@ -9,8 +9,10 @@
  * strings, timestamps are rendered by PostgreSQL's own JSON date encoder
  * in the session TimeZone, jsonb columns as their text, the tags array as a
  * JSON array.  The caller resets a per-row memory context after each row:
- * detoasted values and temporary strings are allocated there.  Enum labels
- * are looked up once per call and kept, quoted, in the renderer.
+ * detoasted values and temporary strings are allocated there (a short
+ * jsonb or array, most summaries and tags, is unpacked on the stack
+ * instead).  Enum labels are looked up once per call and kept, quoted, in
+ * the renderer.
  *
  * src/render.c
  *
@@ -20,6 +22,7 @@
 
 #include "catalog/pg_type.h"
 #include "utils/array.h"
+#include "utils/arrayaccess.h"
 #include "utils/builtins.h"
 #include "utils/datetime.h"
 #include "utils/json.h"
@@ -30,11 +33,15 @@
 #include "json_text.h"
 #include "render.h"
 
-/* "key": prefixes of the members, in column order, with their lengths */
+/*
+ * "key": prefixes of the members, in column order, with their lengths; each
+ * padded to MEMBER_COPY bytes, which are copied whole (see AppendPadded)
+ */
+#define MEMBER_COPY 32
 #define MEMBER(text) {text, sizeof(text) - 1}
 static const struct
 {
-	const char *text;
+	const char	text[MEMBER_COPY];
 	int			len;
 }			member_prefix[TASK_OUTPUT_NATTS] = {
 	MEMBER("{\"id\":"),
@@ -55,6 +62,93 @@ static const Oid column_type[TASK_OUTPUT_NATTS] = {
 	UUIDOID, UUIDOID, UUIDOID, TEXTOID, InvalidOid, JSONBOID, JSONBOID,
 	TEXTARRAYOID, TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID,
 };
+
+/* two lowercase hex digits for each byte value */
+static const char hex_pairs[513] =
+"000102030405060708090a0b0c0d0e0f"
+"101112131415161718191a1b1c1d1e1f"
+"202122232425262728292a2b2c2d2e2f"
+"303132333435363738393a3b3c3d3e3f"
+"404142434445464748494a4b4c4d4e4f"
+"505152535455565758595a5b5c5d5e5f"
+"606162636465666768696a6b6c6d6e6f"
+"707172737475767778797a7b7c7d7e7f"
+"808182838485868788898a8b8c8d8e8f"
+"909192939495969798999a9b9c9d9e9f"
+"a0a1a2a3a4a5a6a7a8a9aaabacadaeaf"
+"b0b1b2b3b4b5b6b7b8b9babbbcbdbebf"
+"c0c1c2c3c4c5c6c7c8c9cacbcccdcecf"
+"d0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
+"e0e1e2e3e4e5e6e7e8e9eaebecedeeef"
+"f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff";
+
+/*
+ * A short varlena (1-byte header, at most 126 bytes of data, unaligned in
+ * the tuple) copied with a 4-byte header to an aligned local buffer.
+ */
+typedef union UnpackedShortVarlena
+{
+	double		force_align_d;
+	int64		force_align_i64;
+	char		data[VARHDRSZ + VARATT_SHORT_MAX];
+} UnpackedShortVarlena;
+
+/*
+ * Make sure "needed" more bytes, and a NUL, fit in out.  Inline, unlike
+ * the StringInfo functions: a row is a few dozen small appends.  Those do
+ * not NUL-terminate; RenderTaskOutput does, at the end.
+ */
+static inline void
+ReserveBytes(StringInfo out, int needed)
+{
+	if (unlikely(needed >= out->maxlen - out->len))
+		enlargeStringInfo(out, needed);
+}
+
+static inline void
+AppendFixed(StringInfo out, const char *s, int len)
+{
+	ReserveBytes(out, len);
+	memcpy(out->data + out->len, s, len);
+	out->len += len;
+}
+
+/*
+ * AppendPadded
+ *		Append the first len bytes of s, of which "copy" (a constant, at
+ *		least len) can be read: one fixed-size copy rather than a call to
+ *		memcpy for a length known only at run time.
+ */
+static inline void
+AppendPadded(StringInfo out, const char *s, int len, int copy)
+{
+	ReserveBytes(out, copy);
+	memcpy(out->data + out->len, s, copy);
+	out->len += len;
+}
+
+/*
+ * DetoastUnpacked
+ *		value detoasted, a short one into buf rather than into palloc'd memory
+ *		as pg_detoast_datum would: the summary and the tags of most rows are
+ *		short.
+ */
+static inline struct varlena *
+DetoastUnpacked(Datum value, UnpackedShortVarlena *buf)
+{
+	struct varlena *v = (struct varlena *) DatumGetPointer(value);
+
+	/* a TOAST pointer has a 1-byte header too */
+	if (VARATT_IS_SHORT(v) && !VARATT_IS_EXTERNAL(v))
+	{
+		Size		len = VARSIZE_SHORT(v) - VARHDRSZ_SHORT;
+
+		SET_VARSIZE(buf->data, len + VARHDRSZ);
+		memcpy(buf->data + VARHDRSZ, VARDATA_SHORT(v), len);
+		return (struct varlena *) buf->data;
+	}
+	return pg_detoast_datum(v);
+}
 
 /*
  * CheckTaskOutputDescriptor
@@ -99,19 +193,18 @@ InitTaskOutputRenderer(TaskOutputRenderer *renderer, bool include_output)
 void
 AppendJsonUuid(StringInfo out, pg_uuid_t *uuid)
 {
-	static const char hex[] = "0123456789abcdef";
 	char	   *p;
 	int			i;
 
-	enlargeStringInfo(out, 38);
+	ReserveBytes(out, 38);
 	p = out->data + out->len;
 	*p++ = '"';
 	for (i = 0; i < UUID_LEN; i++)
 	{
 		if (i == 4 || i == 6 || i == 8 || i == 10)
 			*p++ = '-';
-		*p++ = hex[uuid->data[i] >> 4];
-		*p++ = hex[uuid->data[i] & 0x0f];
+		memcpy(p, hex_pairs + 2 * uuid->data[i], 2);
+		p += 2;
 	}
 	*p++ = '"';
 	*p = '\0';
@@ -144,7 +237,7 @@ AppendStatus(TaskOutputRenderer *renderer, StringInfo out, Datum value)
 	{
 		if (renderer->status_oids[i] == label_oid)
 		{
-			appendStringInfoString(out, renderer->status_json[i]);
+			AppendFixed(out, renderer->status_json[i], renderer->status_len[i]);
 			return;
 		}
 	}
@@ -165,6 +258,7 @@ AppendStatus(TaskOutputRenderer *renderer, StringInfo out, Datum value)
 		MemoryContextSwitchTo(oldcontext);
 		renderer->status_oids[renderer->nstatuses] = label_oid;
 		renderer->status_json[renderer->nstatuses] = quoted.data;
+		renderer->status_len[renderer->nstatuses] = quoted.len;
 		renderer->nstatuses++;
 		appendStringInfoString(out, quoted.data);
 	}
@@ -184,6 +278,11 @@ AppendJsonTimestamptz(StringInfo out, Datum value)
 	appendStringInfoString(out, buf);
 	appendStringInfoChar(out, '"');
 }
+
+/* bytes of a timestamp's text copied whole: "2024-01-01T00:00:00.000001+00:00" */
+#define TIMESTAMP_COPY 48
+StaticAssertDecl(TIMESTAMP_COPY <= sizeof(((RenderedTimestamp *) NULL)->text),
+				 "a timestamp's text can be read for TIMESTAMP_COPY bytes");
 
 /*
  * AppendCachedTimestamptz
@@ -210,7 +309,10 @@ AppendCachedTimestamptz(RenderedTimestamp *cache, StringInfo out, Datum value)
 		cache->value = ts;
 		cache->valid = true;
 	}
-	appendBinaryStringInfo(out, cache->text, cache->len);
+	if (cache->len <= TIMESTAMP_COPY)
+		AppendPadded(out, cache->text, cache->len, TIMESTAMP_COPY);
+	else
+		AppendFixed(out, cache->text, cache->len);
 }
 
 /*
@@ -221,9 +323,9 @@ AppendCachedTimestamptz(RenderedTimestamp *cache, StringInfo out, Datum value)
 static void
 AppendTextArray(StringInfo out, Datum value)
 {
-	ArrayType  *array = DatumGetArrayTypeP(value);
-	Datum	   *elements;
-	bool	   *elemnulls;
+	UnpackedShortVarlena buf;
+	ArrayType  *array = (ArrayType *) DetoastUnpacked(value, &buf);
+	array_iter	it;
 	int			nelements;
 	int			i;
 
@@ -236,19 +338,24 @@ AppendTextArray(StringInfo out, Datum value)
 		return;
 	}
 
-	deconstruct_array(array, TEXTOID, -1, false, TYPALIGN_INT,
-					  &elements, &elemnulls, &nelements);
-	appendStringInfoChar(out, '[');
+	/* walked in place, not deconstructed into palloc'd arrays */
+	nelements = ArrayGetNItems(ARR_NDIM(array), ARR_DIMS(array));
+	array_iter_setup(&it, (AnyArrayType *) array);
+	AppendFixed(out, "[", 1);
 	for (i = 0; i < nelements; i++)
 	{
+		bool		elemnull;
+		Datum		element = array_iter_next(&it, &elemnull, i, -1, false,
+											  TYPALIGN_INT);
+
 		if (i > 0)
-			appendStringInfoChar(out, ',');
-		if (elemnulls[i])
-			appendStringInfoString(out, "null");
+			AppendFixed(out, ",", 1);
+		if (elemnull)
+			AppendFixed(out, "null", 4);
 		else
-			AppendJsonText(out, elements[i]);
+			AppendJsonText(out, element);
 	}
-	appendStringInfoChar(out, ']');
+	AppendFixed(out, "]", 1);
 }
 
 /*
@@ -264,10 +371,11 @@ RenderTaskOutput(TaskOutputRenderer *renderer, StringInfo out,
 
 	for (i = 0; i < TASK_OUTPUT_NATTS; i++)
 	{
-		appendBinaryStringInfo(out, member_prefix[i].text, member_prefix[i].len);
+		AppendPadded(out, member_prefix[i].text, member_prefix[i].len,
+					 MEMBER_COPY);
 		if (isnull[i] || (i == TO_OUTPUT && !renderer->include_output))
 		{
-			appendBinaryStringInfo(out, "null", 4);
+			AppendFixed(out, "null", 4);
 			continue;
 		}
 		switch ((TaskOutputColumn) i)
@@ -286,7 +394,11 @@ RenderTaskOutput(TaskOutputRenderer *renderer, StringInfo out,
 				break;
 			case TO_SUMMARY:
 			case TO_OUTPUT:
-				AppendJsonbText(out, DatumGetJsonbP(values[i]));
+				{
+					UnpackedShortVarlena buf;
+
+					AppendJsonbText(out, (Jsonb *) DetoastUnpacked(values[i], &buf));
+				}
 				break;
 			case TO_TAGS:
 				AppendTextArray(out, values[i]);
@@ -301,5 +413,6 @@ RenderTaskOutput(TaskOutputRenderer *renderer, StringInfo out,
 				elog(ERROR, "unexpected task_output column %d", i);
 		}
 	}
-	appendStringInfoChar(out, '}');
+	AppendFixed(out, "}", 1);
+	out->data[out->len] = '\0';
 }

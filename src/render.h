@@ -35,6 +35,7 @@ typedef struct TaskOutputRenderer
 	int			nstatuses;
 	Oid			status_oids[RENDER_STATUS_CACHE_SIZE];
 	char	   *status_json[RENDER_STATUS_CACHE_SIZE];
+	int			status_len[RENDER_STATUS_CACHE_SIZE];
 	MemoryContext cache_context;	/* where status_json lives */
 	RenderedTimestamp created_at;
 	RenderedTimestamp updated_at;

@@ -198,6 +198,88 @@ foreach my $f (grep { $_->[1] =~ /^PERFORM/ } @functions)
 		"$name x $statements statements: anonymous resident memory flat");
 }
 
+# A result past 1 MB moves into a memory context of its own, a mapping
+# that is unmapped when the caller's context goes: a tenant with outputs
+# enough for a list of nearly 2 MB, whose calls (and a PT413 raised after
+# the move, caught) must leave the memory flat too.
+my $big_org = '0c000000-0000-4000-8000-00000000000c';
+my $big_calls = int($calls / 50) || 1;
+TaskOutputsNode::create_tenant_role($node, 'postgres', 'to_mem_big', $big_org);
+$node->safe_psql(
+	'postgres', q{
+	GRANT EXECUTE ON FUNCTION pg_catalog.pg_get_backend_memory_contexts() TO to_mem_big;
+	GRANT SELECT ON pg_catalog.pg_backend_memory_contexts TO to_mem_big;
+});
+TaskOutputsNode::safe_psql_as(
+	$node, 'postgres', 'to_mem_big', q{
+	SELECT task_outputs.create_flow_execution('big') AS fe \gset
+	SELECT task_outputs.record_task_output(:'fe', 'task ' || g,
+	         jsonb_build_object('text', repeat(E'ünïcødé "q" \\ \n ', 40), 'n', g),
+	         jsonb_build_object('k', g % 3), '{a}', 'completed')
+	  FROM generate_series(1, 1500) g;
+});
+$session->quit;
+$session = $node->background_psql('postgres',
+	extra_params => [ '-U', 'to_mem_big', '-v', 'VERBOSITY=verbose' ]);
+$pid = $session->query_safe('SELECT pg_backend_pid()');
+$session->query_safe(
+	'CREATE TEMP TABLE in_transaction (calls int, bytes bigint)');
+cmp_ok(
+	$session->query_safe(
+		'SELECT octet_length(task_outputs.list_task_outputs()::text)'),
+	'>', 1500 * 1024,
+	'the big tenant\'s list is more than 1.5 MB');
+
+my @big_functions = (
+	[ 'list_task_outputs() past 1 MB', 'PERFORM task_outputs.list_task_outputs()' ],
+	[
+		'list_task_outputs() past 1 MB, PT413 at 1.5 MB, caught',
+		"BEGIN PERFORM set_config('task_outputs.max_result_bytes', '1500000', true); PERFORM task_outputs.list_task_outputs(); EXCEPTION WHEN SQLSTATE 'PT413' THEN NULL; END"
+	],);
+foreach my $f (@big_functions)
+{
+	my ($name, $statement) = @$f;
+
+	loop($statement, 20, 0);
+	my $c0 = contexts_bytes();
+	my $r0 = rss_anon_bytes();
+	my $start = time;
+	$session->query_safe('TRUNCATE in_transaction');
+	loop($statement, $big_calls, 1);
+	my $elapsed = time - $start;
+	my ($c_half, $c_end) = split /\n/,
+	  $session->query_safe('SELECT bytes FROM in_transaction WHERE calls > 1 ORDER BY calls');
+	my $c1 = contexts_bytes();
+	my $r1 = rss_anon_bytes();
+
+	note sprintf(
+		'%s: %d calls in %.1f s; contexts %s before, %s after %d calls, %s after %d, %s after the loop; RssAnon %s -> %s',
+		$name, $big_calls, $elapsed, kb($c0), kb($c_half), $big_calls / 2, kb($c_end),
+		$big_calls, kb($c1), kb($r0), kb($r1));
+	cmp_ok($c_end - $c_half, '<', $context_tolerance,
+		"$name x $big_calls: memory contexts flat within the transaction");
+	cmp_ok($c1 - $c0, '<', $context_tolerance,
+		"$name x $big_calls: memory contexts flat after it");
+	cmp_ok($r1 - $r0, '<', $rss_tolerance,
+		"$name x $big_calls: anonymous resident memory flat");
+}
+
+# ... and as top-level statements, each its own transaction and portal
+my $big_batch =
+  "SELECT pg_column_size(task_outputs.list_task_outputs());\n" x 200;
+$session->query_safe($big_batch);
+my $c0 = contexts_bytes();
+my $r0 = rss_anon_bytes();
+$session->query_safe($big_batch);
+my $c1 = contexts_bytes();
+my $r1 = rss_anon_bytes();
+note sprintf('list_task_outputs() past 1 MB: 200 statements; contexts %s -> %s; RssAnon %s -> %s',
+	kb($c0), kb($c1), kb($r0), kb($r1));
+cmp_ok($c1 - $c0, '<', $context_tolerance,
+	'list_task_outputs() past 1 MB x 200 statements: memory contexts flat');
+cmp_ok($r1 - $r0, '<', $rss_tolerance,
+	'list_task_outputs() past 1 MB x 200 statements: anonymous resident memory flat');
+
 $session->quit;
 $node->stop;
 done_testing();
