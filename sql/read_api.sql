@@ -85,5 +85,27 @@ SET task_outputs.max_result_bytes = '2GB';
 SELECT count(*) FROM (SELECT task_outputs.export_task_outputs(include_output => false)) s;
 SELECT j->>'task_name' AS task_name FROM task_outputs.export_task_outputs(task_name => 'step 12') j;
 
+-- export streams in the target list: a LIMIT stops it after one batch of
+-- rows read and rendered, not after all of them (a filter combination not
+-- planned before in this session, planned now to read in list order)
+INSERT INTO task_outputs.outputs (flow_execution_id, task_name, tags)
+SELECT '0f000000-0000-4000-8000-0000000000a1', 'bulk ' || g, '{bulk}'
+  FROM generate_series(1, 5000) g;
+SET enable_seqscan = off;
+SET enable_bitmapscan = off;
+SET enable_sort = off;
+BEGIN;
+SELECT sum(pg_stat_get_xact_tuples_fetched(indexrelid)) AS fetched_before
+  FROM pg_index WHERE indrelid = 'task_outputs.outputs'::regclass \gset
+SELECT j->>'task_name' AS task_name
+  FROM (SELECT task_outputs.export_task_outputs(tags => '{bulk}') j LIMIT 2) s;
+SELECT sum(pg_stat_get_xact_tuples_fetched(indexrelid)) - :fetched_before <= 1000 AS within_one_batch
+  FROM pg_index WHERE indrelid = 'task_outputs.outputs'::regclass;
+COMMIT;
+SELECT count(*) FROM (SELECT task_outputs.export_task_outputs(tags => '{bulk}')) s;
+RESET enable_seqscan;
+RESET enable_bitmapscan;
+RESET enable_sort;
+
 RESET task_outputs.org_id;
 TRUNCATE task_outputs.audit_trail, task_outputs.outputs, task_outputs.flow_executions;

@@ -356,15 +356,14 @@ SetParam(ParamListInfo params, int position, Oid type, Datum value, bool isnull)
 }
 
 /*
- * ExecuteFilterQuery
- *		Run the query of kind for filters (the caller is connected to SPI):
- *		rows go to dest, or into SPI_tuptable when dest is NULL.  limit_rows
+ * BindFilterQuery
+ *		The kept query of kind for filters, and its parameters; limit_rows
  *		overrides filters->limit for the LIMIT clause (a page asks for one
  *		more row than it shows, to know whether there are more).
  */
-int
-ExecuteFilterQuery(FilterQueryKind kind, TaskOutputFilters *filters,
-				   int64 limit_rows, DestReceiver *dest)
+static PreparedQuery *
+BindFilterQuery(FilterQueryKind kind, TaskOutputFilters *filters,
+				int64 limit_rows, ParamListInfo *bound_params)
 {
 	Oid			status_array_type = ForgetStaleFilterQueries();
 	ParamListInfo params = makeParamList(NPARAMS);
@@ -420,6 +419,39 @@ ExecuteFilterQuery(FilterQueryKind kind, TaskOutputFilters *filters,
 	if (filters->id != NULL)
 		mask |= F_ID;
 
-	return ExecutePreparedQueryWithParams(FilterQuery(kind, mask, status_array_type),
-										  params, true, dest);
+	*bound_params = params;
+	return FilterQuery(kind, mask, status_array_type);
+}
+
+/*
+ * ExecuteFilterQuery
+ *		Run the query of kind for filters (the caller is connected to SPI):
+ *		rows go to dest, or into SPI_tuptable when dest is NULL.  limit_rows
+ *		as for BindFilterQuery.
+ */
+int
+ExecuteFilterQuery(FilterQueryKind kind, TaskOutputFilters *filters,
+				   int64 limit_rows, DestReceiver *dest)
+{
+	ParamListInfo params;
+	PreparedQuery *query = BindFilterQuery(kind, filters, limit_rows, &params);
+
+	return ExecutePreparedQueryWithParams(query, params, true, dest);
+}
+
+/*
+ * OpenFilterCursor
+ *		Open a cursor over the rows that match filters, in list order (the
+ *		caller is connected to SPI).  It lives until it is closed or the
+ *		transaction ends, across SPI connections.
+ */
+Portal
+OpenFilterCursor(TaskOutputFilters *filters)
+{
+	ParamListInfo params;
+	PreparedQuery *query = BindFilterQuery(FILTER_QUERY_ROWS, filters,
+										   filters->limit, &params);
+
+	return SPI_cursor_open_with_paramlist(NULL, PreparedQueryPlan(query),
+										  params, true);
 }

@@ -13,6 +13,7 @@
 #include "fmgr.h"
 #include "nodes/params.h"
 #include "tcop/dest.h"
+#include "utils/portal.h"
 #include "utils/array.h"
 #include "utils/jsonb.h"
 #include "utils/timestamp.h"
@@ -63,6 +64,7 @@ extern void ReadFilterArguments(FunctionCallInfo fcinfo,
 extern void InitFilters(TaskOutputFilters *filters);
 extern int	ExecuteFilterQuery(FilterQueryKind kind, TaskOutputFilters *filters,
 							   int64 limit_rows, DestReceiver *dest);
+extern Portal OpenFilterCursor(TaskOutputFilters *filters);
 extern void RequireAdminForDeleted(const TaskOutputFilters *filters);
 
 #endif							/* TASK_OUTPUTS_FILTERS_H */

@@ -8,11 +8,12 @@
  *
  * All of them take the same filters (filters.c) and read through SPI, so
  * row-level security applies; rows are rendered by the receivers
- * (receivers.c) as the executor produces them.  The set-returning
- * functions use materialize mode: their rows come from an SPI query, and
- * SPI state must not be kept across value-per-call calls; the tuplestore
- * spills to disk past work_mem, so export's memory stays bounded however
- * large the result.  Order is always created_at DESC, id DESC.
+ * (receivers.c) as the executor produces them.  task_outputs uses
+ * materialize mode (its rows, at most a page, come from one SPI query);
+ * export_task_outputs streams from a cursor in value-per-call mode where it
+ * can (see there).  Tuplestores spill to disk past work_mem, so an export's
+ * memory stays bounded however large the result.  Order is always
+ * created_at DESC, id DESC.
  *
  * src/list.c
  *
@@ -20,9 +21,16 @@
  */
 #include "postgres.h"
 
+#include "catalog/pg_type.h"
+#include "executor/executor.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
+#include "miscadmin.h"
+#include "tcop/pquery.h"
+#include "utils/datum.h"
+#include "utils/portal.h"
+#include "utils/tuplestore.h"
 #include "utils/uuid.h"
 
 #include "compat.h"
@@ -161,15 +169,144 @@ task_outputs(PG_FUNCTION_ARGS)
 }
 
 /*
+ * Rows an export renders per fetch from its cursor: enough to make the
+ * fetch's overhead small, few enough that a batch takes a few megabytes.
+ */
+#define EXPORT_BATCH_ROWS 1000
+
+/* An export in value-per-call mode, across calls */
+typedef struct ExportState
+{
+	char	   *portal_name;	/* its cursor; NULL once closed */
+	Tuplestorestate *batch;		/* the rendered rows of the latest fetch */
+	TupleTableSlot *slot;		/* reads the batch */
+	DestReceiver *dest;			/* renders into the batch */
+} ExportState;
+
+/*
+ * CloseExportCursor
+ *		Close an export's cursor, if still open: when the rows are all
+ *		returned, or the query stops asking for them (a LIMIT, a rescan).
+ */
+static void
+CloseExportCursor(Datum arg)
+{
+	ExportState *state = (ExportState *) DatumGetPointer(arg);
+	Portal		portal;
+
+	if (state->portal_name == NULL)
+		return;
+	portal = GetPortalByName(state->portal_name);
+	if (PortalIsValid(portal))
+		SPI_cursor_close(portal);
+	state->portal_name = NULL;
+}
+
+/*
+ * StartExport
+ *		First call of an export in value-per-call mode: open its cursor and
+ *		what renders its rows, in the function's multi-call memory.
+ */
+static ExportState *
+StartExport(FunctionCallInfo fcinfo, FuncCallContext *funcctx)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	MemoryContext oldcontext = MemoryContextSwitchTo(funcctx->multi_call_memory_ctx);
+	ExportState *state = palloc0(sizeof(ExportState));
+	TaskOutputFilters filters;
+	TupleDesc	tupdesc;
+	Portal		portal;
+	int			rc;
+
+	ReadFilterArguments(fcinfo, &filter_arguments, &filters);
+	tupdesc = CreateTemplateTupleDesc(1);
+	TupleDescInitEntry(tupdesc, 1, "export_task_outputs", JSONOID, -1, 0);
+	state->batch = tuplestore_begin_heap(false, false, work_mem);
+	state->slot = MakeSingleTupleTableSlot(tupdesc, &TTSOpsMinimalTuple);
+	state->dest = CreateTuplestoreReceiver(state->batch, tupdesc, true,
+										   filters.include_output);
+
+	if ((rc = SPI_connect()) != SPI_OK_CONNECT)
+		ReportUnexpectedSPIResult("SPI_connect", rc);
+	portal = OpenFilterCursor(&filters);
+	/* SPI_connect switched to its own memory, which SPI_finish frees */
+	state->portal_name = MemoryContextStrdup(funcctx->multi_call_memory_ctx,
+											 portal->name);
+	if ((rc = SPI_finish()) != SPI_OK_FINISH)
+		ReportUnexpectedSPIResult("SPI_finish", rc);
+
+	RegisterExprContextCallback(rsinfo->econtext, CloseExportCursor,
+								PointerGetDatum(state));
+	MemoryContextSwitchTo(oldcontext);
+	return state;
+}
+
+/*
+ * NextExportBatch
+ *		Render the next rows of the export's cursor into its batch; false
+ *		when there are none left (the cursor is then closed).
+ */
+static bool
+NextExportBatch(ExportState *state)
+{
+	Portal		portal;
+
+	tuplestore_clear(state->batch);
+	if (state->portal_name == NULL)
+		return false;
+	portal = GetPortalByName(state->portal_name);
+	if (!PortalIsValid(portal))
+		elog(ERROR, "cursor \"%s\" of an export does not exist", state->portal_name);
+	if (PortalRunFetch(portal, FETCH_FORWARD, EXPORT_BATCH_ROWS, state->dest) > 0)
+		return true;
+	CloseExportCursor(PointerGetDatum(state));
+	return false;
+}
+
+/*
  * export_task_outputs
  *		SQL: every task output that matches the filters, one json object per
  *		row, for extractions of any size.
+ *
+ * Called in a select list, it streams: each call returns one row, rendered
+ * from a cursor a batch at a time, so a client reading the rows as they
+ * come (or a LIMIT) never waits for the whole set.  In FROM, PostgreSQL
+ * gathers the rows into a tuplestore of its own either way, and a caller
+ * that allows only materialize mode gets that.  Memory stays bounded in
+ * every form: a batch, or tuplestores that spill to disk past work_mem.
  */
 Datum
 export_task_outputs(PG_FUNCTION_ARGS)
 {
-	MaterializeFilterQuery(fcinfo, &filter_arguments, true);
-	return (Datum) 0;
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	FuncCallContext *funcctx;
+	ExportState *state;
+	Datum		value;
+	bool		isnull;
+
+	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) ||
+		!(rsinfo->allowedModes & SFRM_ValuePerCall))
+	{
+		MaterializeFilterQuery(fcinfo, &filter_arguments, true);
+		return (Datum) 0;
+	}
+
+	if (SRF_IS_FIRSTCALL())
+	{
+		funcctx = SRF_FIRSTCALL_INIT();
+		funcctx->user_fctx = StartExport(fcinfo, funcctx);
+	}
+	funcctx = SRF_PERCALL_SETUP();
+	state = (ExportState *) funcctx->user_fctx;
+
+	if (!tuplestore_gettupleslot(state->batch, true, false, state->slot) &&
+		(!NextExportBatch(state) ||
+		 !tuplestore_gettupleslot(state->batch, true, false, state->slot)))
+		SRF_RETURN_DONE(funcctx);
+
+	/* a copy: the batch is cleared before the caller is done with it */
+	value = slot_getattr(state->slot, 1, &isnull);
+	SRF_RETURN_NEXT(funcctx, datumCopy(value, false, -1));
 }
 
 /*
