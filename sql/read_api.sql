@@ -103,6 +103,10 @@ SELECT sum(pg_stat_get_xact_tuples_fetched(indexrelid)) - :fetched_before <= 100
   FROM pg_index WHERE indrelid = 'task_outputs.outputs'::regclass;
 COMMIT;
 SELECT count(*) FROM (SELECT task_outputs.export_task_outputs(tags => '{bulk}')) s;
+-- again and again with other arguments, in a select list and in FROM
+SELECT g, (SELECT e->>'task_name' FROM (SELECT task_outputs.export_task_outputs(task_name => 'step ' || g) e) s) AS listed,
+       (SELECT count(*) FROM task_outputs.export_task_outputs(task_name => 'step ' || g)) AS n
+  FROM generate_series(10, 13) g;
 RESET enable_seqscan;
 RESET enable_bitmapscan;
 RESET enable_sort;

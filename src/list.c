@@ -302,7 +302,13 @@ export_task_outputs(PG_FUNCTION_ARGS)
 	if (!tuplestore_gettupleslot(state->batch, true, false, state->slot) &&
 		(!NextExportBatch(state) ||
 		 !tuplestore_gettupleslot(state->batch, true, false, state->slot)))
+	{
+		/* the state goes with the multi-call memory: so must the callback */
+		CloseExportCursor(PointerGetDatum(state));
+		UnregisterExprContextCallback(rsinfo->econtext, CloseExportCursor,
+									  PointerGetDatum(state));
 		SRF_RETURN_DONE(funcctx);
+	}
 
 	/* a copy: the batch is cleared before the caller is done with it */
 	value = slot_getattr(state->slot, 1, &isnull);
