@@ -137,20 +137,18 @@ SELECT ('0f000000-0000-4000-8000-' || lpad((1 + g % 100)::text, 12, '0'))::uuid,
        jsonb_build_object('text', repeat('x', 120), 'n', g, 'items', jsonb_build_array(1, 2, 3)),
        '{etl,nightly}'
   FROM generate_series(1, $ROWS) g"
-RECORD_SQL="SELECT count(task_outputs.record_task_output(
+# the same outputs as calls of a function (fe, task_name, output, summary, tags)
+calls_of() {
+    echo "SELECT count($1(
        ('0f000000-0000-4000-8000-' || lpad((1 + g % 100)::text, 12, '0'))::uuid,
        'task-' || g,
        jsonb_build_object('text', repeat('x', 120), 'n', g, 'items', jsonb_build_array(1, 2, 3)),
        jsonb_build_object('rows', g, 'ok', true),
        '{etl,nightly}'))
   FROM generate_series(1, $ROWS) g"
-ONE_BY_ONE_SQL="SELECT count(bench.insert_one(
-       ('0f000000-0000-4000-8000-' || lpad((1 + g % 100)::text, 12, '0'))::uuid,
-       'task-' || g,
-       jsonb_build_object('text', repeat('x', 120), 'n', g, 'items', jsonb_build_array(1, 2, 3)),
-       jsonb_build_object('rows', g, 'ok', true),
-       '{etl,nightly}'))
-  FROM generate_series(1, $ROWS) g"
+}
+RECORD_SQL=$(calls_of task_outputs.record_task_output)
+ONE_BY_ONE_SQL=$(calls_of bench.insert_one)
 
 # triggers <none|c|plpgsql>: which BEFORE triggers the outputs table fires
 triggers() {

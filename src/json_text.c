@@ -16,7 +16,7 @@
  * numeric falls back to numeric_out itself, so the fast path can only be
  * faster, never different.
  *
- * Buffer discipline: every write is preceded by Reserve() for at least
+ * Buffer discipline: every write is preceded by ReserveJsonBytes() for at least
  * the bytes it may write, which keeps the invariant "out->len + pending
  * bytes < out->maxlen", so there is always room for the terminating NUL.
  * Internal helpers do not NUL-terminate; the exported functions do, once,
@@ -85,31 +85,6 @@ static const char digit_pairs[201] =
 static const char hex_digits[] = "0123456789abcdef";
 
 static void RenderContainer(StringInfo out, const JsonbContainer *jc);
-
-/*
- * Make sure "needed" more bytes, plus a terminating NUL, fit in out.
- *
- * Inline so that the common case costs one comparison; enlargeStringInfo
- * keeps its doubling policy and its MaxAllocSize check.
- */
-static inline void
-Reserve(StringInfo out, int needed)
-{
-	if (unlikely(needed >= out->maxlen - out->len))
-		enlargeStringInfo(out, needed);
-}
-
-/*
- * Append n bytes without NUL-terminating; used for punctuation and the
- * fixed literals true, false and null.
- */
-static inline void
-AppendBytes(StringInfo out, const char *s, int n)
-{
-	Reserve(out, n);
-	memcpy(out->data + out->len, s, n);
-	out->len += n;
-}
 
 /*
  * Does byte c need escaping in a JSON string literal?  escape_json escapes
@@ -317,7 +292,7 @@ AppendStringImpl(StringInfo out, const char *s, int len, const char *readable,
 	const char *end = s + len;
 	char	   *dst;
 
-	Reserve(out, npre + len + 2 + npost + STRING_SLACK);
+	ReserveJsonBytes(out, npre + len + 2 + npost + STRING_SLACK);
 	dst = out->data + out->len;
 	memcpy(dst, pre, npre);
 	dst += npre;
@@ -336,7 +311,7 @@ AppendStringImpl(StringInfo out, const char *s, int len, const char *readable,
 
 		/* room for a 6-byte escape, the rest of the input and the quote */
 		out->len = dst - out->data;
-		Reserve(out, 6 + (int) (end - p) + 1 + npost + STRING_SLACK);
+		ReserveJsonBytes(out, 6 + (int) (end - p) + 1 + npost + STRING_SLACK);
 		dst = out->data + out->len;
 
 		*dst++ = '\\';
@@ -504,7 +479,7 @@ AppendNumeric(StringInfo out, const char *num)
 	/* sign, integer part, point, fraction and slack for the last group */
 	maxlen = 1 + (weight >= 0 ? (weight + 1) * JT_NUM_BASE_DIGITS : 1) +
 		1 + dscale + JT_NUM_BASE_DIGITS;
-	Reserve(out, maxlen);
+	ReserveJsonBytes(out, maxlen);
 	cp = out->data + out->len;
 
 	if (neg)
@@ -595,13 +570,13 @@ RenderValue(StringInfo out, JEntry je, const char *base,
 			AppendNumeric(out, base + INTALIGN(off));
 			break;
 		case JENTRY_ISBOOL_FALSE:
-			AppendBytes(out, "false", 5);
+			AppendJsonBytes(out, "false", 5);
 			break;
 		case JENTRY_ISBOOL_TRUE:
-			AppendBytes(out, "true", 4);
+			AppendJsonBytes(out, "true", 4);
 			break;
 		case JENTRY_ISNULL:
-			AppendBytes(out, "null", 4);
+			AppendJsonBytes(out, "null", 4);
 			break;
 		case JENTRY_ISCONTAINER:
 			RenderContainer(out, (const JsonbContainer *)
@@ -672,12 +647,12 @@ RenderContainer(StringInfo out, const JsonbContainer *jc)
 
 		if (count == 0)
 		{
-			AppendBytes(out, "{}", 2);
+			AppendJsonBytes(out, "{}", 2);
 			return;
 		}
 
 		voff = EntryOffset(jc, count);
-		AppendBytes(out, "{", 1);
+		AppendJsonBytes(out, "{", 1);
 		for (i = 0; i < count; i++)
 		{
 			JEntry		kje = jc->children[i];
@@ -695,7 +670,7 @@ RenderContainer(StringInfo out, const JsonbContainer *jc)
 			koff = kend;
 			voff = vend;
 		}
-		AppendBytes(out, "}", 1);
+		AppendJsonBytes(out, "}", 1);
 	}
 	else if (JsonContainerIsArray(jc))
 	{
@@ -704,22 +679,22 @@ RenderContainer(StringInfo out, const JsonbContainer *jc)
 
 		if (count == 0)
 		{
-			AppendBytes(out, "[]", 2);
+			AppendJsonBytes(out, "[]", 2);
 			return;
 		}
 
-		AppendBytes(out, "[", 1);
+		AppendJsonBytes(out, "[", 1);
 		for (i = 0; i < count; i++)
 		{
 			JEntry		je = jc->children[i];
 			uint32		end = EntryEnd(je, off);
 
 			if (i > 0)
-				AppendBytes(out, ", ", 2);
+				AppendJsonBytes(out, ", ", 2);
 			RenderValue(out, je, base, off, end - off);
 			off = end;
 		}
-		AppendBytes(out, "]", 1);
+		AppendJsonBytes(out, "]", 1);
 	}
 	else
 		elog(ERROR, "unrecognized jsonb container header: 0x%08x", jc->header);
@@ -755,7 +730,7 @@ AppendJsonbText(StringInfo out, Jsonb *jb)
 	Size		hint = VARSIZE(jb);
 
 	if ((Size) out->len + hint < MaxAllocSize - 1)
-		Reserve(out, (int) hint);
+		ReserveJsonBytes(out, (int) hint);
 
 	/*
 	 * A row's document is read from shared buffers for the first time here,

@@ -94,26 +94,6 @@ typedef union UnpackedShortVarlena
 } UnpackedShortVarlena;
 
 /*
- * Make sure "needed" more bytes, and a NUL, fit in out.  Inline, unlike
- * the StringInfo functions: a row is a few dozen small appends.  Those do
- * not NUL-terminate; RenderTaskOutput does, at the end.
- */
-static inline void
-ReserveBytes(StringInfo out, int needed)
-{
-	if (unlikely(needed >= out->maxlen - out->len))
-		enlargeStringInfo(out, needed);
-}
-
-static inline void
-AppendFixed(StringInfo out, const char *s, int len)
-{
-	ReserveBytes(out, len);
-	memcpy(out->data + out->len, s, len);
-	out->len += len;
-}
-
-/*
  * AppendPadded
  *		Append the first len bytes of s, of which "copy" (a constant, at
  *		least len) can be read: one fixed-size copy rather than a call to
@@ -122,7 +102,7 @@ AppendFixed(StringInfo out, const char *s, int len)
 static inline void
 AppendPadded(StringInfo out, const char *s, int len, int copy)
 {
-	ReserveBytes(out, copy);
+	ReserveJsonBytes(out, copy);
 	memcpy(out->data + out->len, s, copy);
 	out->len += len;
 }
@@ -196,7 +176,7 @@ AppendJsonUuid(StringInfo out, pg_uuid_t *uuid)
 	char	   *p;
 	int			i;
 
-	ReserveBytes(out, 38);
+	ReserveJsonBytes(out, 38);
 	p = out->data + out->len;
 	*p++ = '"';
 	for (i = 0; i < UUID_LEN; i++)
@@ -237,7 +217,7 @@ AppendStatus(TaskOutputRenderer *renderer, StringInfo out, Datum value)
 	{
 		if (renderer->status_oids[i] == label_oid)
 		{
-			AppendFixed(out, renderer->status_json[i], renderer->status_len[i]);
+			AppendJsonBytes(out, renderer->status_json[i], renderer->status_len[i]);
 			return;
 		}
 	}
@@ -312,7 +292,7 @@ AppendCachedTimestamptz(RenderedTimestamp *cache, StringInfo out, Datum value)
 	if (cache->len <= TIMESTAMP_COPY)
 		AppendPadded(out, cache->text, cache->len, TIMESTAMP_COPY);
 	else
-		AppendFixed(out, cache->text, cache->len);
+		AppendJsonBytes(out, cache->text, cache->len);
 }
 
 /*
@@ -341,7 +321,7 @@ AppendTextArray(StringInfo out, Datum value)
 	/* walked in place, not deconstructed into palloc'd arrays */
 	nelements = ArrayGetNItems(ARR_NDIM(array), ARR_DIMS(array));
 	array_iter_setup(&it, (AnyArrayType *) array);
-	AppendFixed(out, "[", 1);
+	AppendJsonBytes(out, "[", 1);
 	for (i = 0; i < nelements; i++)
 	{
 		bool		elemnull;
@@ -349,13 +329,13 @@ AppendTextArray(StringInfo out, Datum value)
 											  TYPALIGN_INT);
 
 		if (i > 0)
-			AppendFixed(out, ",", 1);
+			AppendJsonBytes(out, ",", 1);
 		if (elemnull)
-			AppendFixed(out, "null", 4);
+			AppendJsonBytes(out, "null", 4);
 		else
 			AppendJsonText(out, element);
 	}
-	AppendFixed(out, "]", 1);
+	AppendJsonBytes(out, "]", 1);
 }
 
 /*
@@ -375,7 +355,7 @@ RenderTaskOutput(TaskOutputRenderer *renderer, StringInfo out,
 					 MEMBER_COPY);
 		if (isnull[i] || (i == TO_OUTPUT && !renderer->include_output))
 		{
-			AppendFixed(out, "null", 4);
+			AppendJsonBytes(out, "null", 4);
 			continue;
 		}
 		switch ((TaskOutputColumn) i)
@@ -413,6 +393,6 @@ RenderTaskOutput(TaskOutputRenderer *renderer, StringInfo out,
 				elog(ERROR, "unexpected task_output column %d", i);
 		}
 	}
-	AppendFixed(out, "}", 1);
+	AppendJsonBytes(out, "}", 1);
 	out->data[out->len] = '\0';
 }

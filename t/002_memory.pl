@@ -147,11 +147,14 @@ sub kb { return sprintf('%.0f kB', $_[0] / 1024); }
 # DO machinery) before any measurement.
 loop('PERFORM 1', $warmup, 1);
 
-foreach my $f (@functions)
+# Run $statement $warmup times, then $calls times in one transaction:
+# the memory contexts are flat within it and after it, and so is the
+# backend's anonymous resident memory.
+sub check_flat_in_transaction
 {
-	my ($name, $statement) = @$f;
+	my ($name, $statement, $warmup_calls, $calls) = @_;
 
-	loop($statement, $warmup, 0);
+	loop($statement, $warmup_calls, 0);
 	my $c0 = contexts_bytes();
 	my $r0 = rss_anon_bytes();
 
@@ -174,6 +177,12 @@ foreach my $f (@functions)
 		"$name x $calls: memory contexts flat after it");
 	cmp_ok($r1 - $r0, '<', $rss_tolerance,
 		"$name x $calls: anonymous resident memory flat");
+	return;
+}
+
+foreach my $f (@functions)
+{
+	check_flat_in_transaction(@$f, $warmup, $calls);
 }
 
 # Top-level statements, each its own transaction and portal.
@@ -238,30 +247,7 @@ my @big_functions = (
 	],);
 foreach my $f (@big_functions)
 {
-	my ($name, $statement) = @$f;
-
-	loop($statement, 20, 0);
-	my $c0 = contexts_bytes();
-	my $r0 = rss_anon_bytes();
-	my $start = time;
-	$session->query_safe('TRUNCATE in_transaction');
-	loop($statement, $big_calls, 1);
-	my $elapsed = time - $start;
-	my ($c_half, $c_end) = split /\n/,
-	  $session->query_safe('SELECT bytes FROM in_transaction WHERE calls > 1 ORDER BY calls');
-	my $c1 = contexts_bytes();
-	my $r1 = rss_anon_bytes();
-
-	note sprintf(
-		'%s: %d calls in %.1f s; contexts %s before, %s after %d calls, %s after %d, %s after the loop; RssAnon %s -> %s',
-		$name, $big_calls, $elapsed, kb($c0), kb($c_half), $big_calls / 2, kb($c_end),
-		$big_calls, kb($c1), kb($r0), kb($r1));
-	cmp_ok($c_end - $c_half, '<', $context_tolerance,
-		"$name x $big_calls: memory contexts flat within the transaction");
-	cmp_ok($c1 - $c0, '<', $context_tolerance,
-		"$name x $big_calls: memory contexts flat after it");
-	cmp_ok($r1 - $r0, '<', $rss_tolerance,
-		"$name x $big_calls: anonymous resident memory flat");
+	check_flat_in_transaction(@$f, 20, $big_calls);
 }
 
 # ... and as top-level statements, each its own transaction and portal
