@@ -256,7 +256,10 @@ NextExportBatch(ExportState *state)
 		return false;
 	portal = GetPortalByName(state->portal_name);
 	if (!PortalIsValid(portal))
-		elog(ERROR, "cursor \"%s\" of an export does not exist", state->portal_name);
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_CURSOR_NAME),
+				 errmsg("the cursor of export_task_outputs was closed before its rows were all read"),
+				 errdetail("Cursor \"%s\" no longer exists.", state->portal_name)));
 	if (PortalRunFetch(portal, FETCH_FORWARD, EXPORT_BATCH_ROWS, state->dest) > 0)
 		return true;
 	CloseExportCursor(PointerGetDatum(state));
