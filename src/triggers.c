@@ -161,13 +161,14 @@ CheckUnchanged(TupleDesc tupdesc, int column, Datum *old_values, bool *old_isnul
  *		The organization of a new task output: inherited from its flow
  *		execution.  A supplied organization_id is looked up as given; when
  *		it differs from the tenant in force and the flow execution belongs
- *		to the tenant, the mismatch is reported as such.
+ *		to the tenant, the mismatch is reported as such.  tenant: the
+ *		organization in force, NULL when none is.
  */
 static Datum
-ResolveOrganization(Datum flow_execution_id, Datum supplied, bool supplied_isnull)
+ResolveOrganization(Datum flow_execution_id, Datum supplied, bool supplied_isnull,
+					pg_uuid_t *tenant)
 {
-	pg_uuid_t  *tenant = palloc(sizeof(pg_uuid_t));
-	bool		have_tenant = GetCurrentOrgId(tenant);
+	bool		have_tenant = (tenant != NULL);
 	Datum		org_id;
 
 	if (!supplied_isnull)
@@ -269,11 +270,9 @@ CheckRestore(TupleDesc tupdesc, TaskOutputStatus to, Datum *old_values, bool *ol
  *		rule still applies.
  */
 static bool
-IsTrustedLoad(void)
+IsTrustedLoad(bool have_tenant)
 {
-	pg_uuid_t	tenant;
-
-	return superuser() && !GetCurrentOrgId(&tenant);
+	return superuser() && !have_tenant;
 }
 
 /*
@@ -304,16 +303,18 @@ outputs_before_write(PG_FUNCTION_ARGS)
 	bool		supersede;
 	Datum		before_delete = (Datum) 0;
 	bool		before_delete_isnull = true;
-	bool		trusted_load;
+	bool		trusted_load = false;
 
 	heap_deform_tuple(newtuple, tupdesc, values, isnull);
 	if (isnull[TO_STATUS])
 		ReportInvalidArgument("status", "status must not be null.");
 	status = StatusFromDatum(status_type, values[TO_STATUS]);
-	trusted_load = is_insert && IsTrustedLoad();
-
 	if (is_insert)
 	{
+		pg_uuid_t  *tenant = palloc(sizeof(pg_uuid_t));
+		bool		have_tenant = GetCurrentOrgId(tenant);
+
+		trusted_load = IsTrustedLoad(have_tenant);
 		if (isnull[TO_ID])
 		{
 			repl_cols[nrepl] = TO_ID + 1;
@@ -325,7 +326,8 @@ outputs_before_write(PG_FUNCTION_ARGS)
 								  "flow_execution_id must not be null.");
 		org_id = ResolveOrganization(values[TO_FLOW_EXECUTION_ID],
 									 values[TO_ORGANIZATION_ID],
-									 isnull[TO_ORGANIZATION_ID]);
+									 isnull[TO_ORGANIZATION_ID],
+									 have_tenant ? tenant : NULL);
 		repl_cols[nrepl] = TO_ORGANIZATION_ID + 1;
 		repl_values[nrepl] = org_id;
 		repl_isnull[nrepl++] = false;
