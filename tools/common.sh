@@ -90,3 +90,14 @@ free_port() {
     done
     echo $port
 }
+
+# Where builds of PostgreSQL and Citus are cached, outside the checkout and
+# readable by the postgres user that runs the clusters.
+cache_dir() {
+    local dir=${TASK_OUTPUTS_CACHE:-}
+    if [ -z "$dir" ]; then
+        if [ "$(id -u)" -eq 0 ]; then dir=/var/cache/task_outputs; else dir=${XDG_CACHE_HOME:-$HOME/.cache}/task_outputs; fi
+    fi
+    mkdir -p "$dir" && chmod 755 "$dir"
+    echo "$dir"
+}
