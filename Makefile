@@ -1,31 +1,41 @@
 # task_outputs/Makefile
 
 MODULE_big = task_outputs
+# JSON_TEXT=core renders jsonb and strings through the server's own
+# functions instead of the fast renderer (see CONTRIBUTING.md)
+JSON_TEXT ?= fast
+
 OBJS = \
 	src/task_outputs.o \
+	src/settings.o \
+	src/errors.o \
+	src/catalog.o \
 	src/tenant.o \
+	src/authorization.o \
 	src/grants.o \
+	src/query.o \
 	src/uuid7.o \
-	src/json_text.o \
-	src/mapped_memory.o \
+	src/status.o \
+	src/rules.o \
+	src/task_output.o \
+	src/json_buffer.o \
+	src/json_text/$(JSON_TEXT).o \
 	src/render.o \
-	src/filters.o \
 	src/receivers.o \
+	src/filters.o \
 	src/list.o \
+	src/export.o \
 	src/get.o \
 	src/write.o \
-	src/rules.o \
-	src/errors.o \
-	src/query.o \
 	src/triggers.o \
 	src/flow_executions.o \
+	src/outputs_triggers.o \
 	src/supersede.o \
-	src/status.o \
 	src/audit.o \
 	src/purge.o
 
 EXTENSION = task_outputs
-DATA = task_outputs--0.1.0.sql
+DATA = task_outputs--0.1.0.sql task_outputs--0.2.0.sql task_outputs--0.1.0--0.2.0.sql
 PGFILEDESC = "task_outputs - the Task Outputs service inside PostgreSQL"
 
 REGRESS = install model uuid7 tenant grants record list read_api mismatch trusted_load status
@@ -34,7 +44,7 @@ REGRESS = install model uuid7 tenant grants record list read_api mismatch truste
 ISOLATION = status_race supersede_race purge_restore
 ISOLATION_OPTS = --load-extension=task_outputs
 
-PG_CPPFLAGS = -I$(srcdir)/src -Wall -Wextra -Werror \
+PG_CPPFLAGS = -I$(srcdir)/src -I$(srcdir)/src/json_text -Wall -Wextra -Werror \
 	-Wno-unused-parameter -Wno-sign-compare -Wno-missing-field-initializers
 
 PG_CONFIG ?= pg_config

@@ -2,7 +2,7 @@
  *
  * audit.c
  *		The audit trail of task outputs: every change of status, soft delete
- *		and restore, and the admin's view of it.
+ *		and restore, and the administrators' view of it.
  *
  * Entries are appended by outputs_audit, an AFTER UPDATE row trigger that
  * fires only when the status changed (its WHEN clause), so an entry exists
@@ -16,15 +16,16 @@
  * COMMITTED it sees that change once committed) would otherwise carry an
  * earlier time and sort before it in the trail.
  *
- * No tenant role holds INSERT, UPDATE, DELETE or TRUNCATE on the trail, so
- * the trigger is SECURITY DEFINER (search_path pinned to pg_catalog,
- * pg_temp) and as narrow as it can be: it only runs as the trigger of
- * task_outputs.outputs, and only inserts the entry describing the row
- * change it was fired for.  Rows leave the trail only with their output,
- * through the foreign key's cascade, when purge_task_outputs deletes it.
+ * Nobody but this trigger writes the trail: not the tenant roles, not the
+ * service role.  So the trigger is SECURITY DEFINER (search_path pinned to
+ * pg_catalog, pg_temp) and as narrow as it can be: it runs only as a
+ * trigger of the extension's outputs table, identified by OID, and only
+ * inserts the entry describing the row change it was fired for.  Rows
+ * leave the trail only with their output, through the foreign key's
+ * cascade, when purge_task_outputs deletes it.
  *
- * task_output_history reads the trail as the invoking user, through SPI,
- * so row-level security keeps it to the current organization.
+ * task_output_history reads the trail in the administrator's scope, so
+ * row-level security keeps it to the current organization.
  *
  * src/audit.c
  *
@@ -38,15 +39,18 @@
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "utils/builtins.h"
-#include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/timestamp.h"
 #include "utils/uuid.h"
 
+#include "authorization.h"
+#include "catalog.h"
+#include "errors.h"
 #include "query.h"
 #include "status.h"
-#include "task_outputs.h"
+#include "task_output.h"
 #include "triggers.h"
+#include "uuid7.h"
 
 PG_FUNCTION_INFO_V1(outputs_audit);
 PG_FUNCTION_INFO_V1(task_output_history);
@@ -57,7 +61,8 @@ static PreparedQuery audit_insert_query = {
 	" (id, organization_id, task_output_id, from_status, to_status, actor, changed_at)"
 	" VALUES ($1, $2, $3, $4::task_outputs.task_output_status,"
 	" $5::task_outputs.task_output_status, $6, $7)",
-	7, {UUIDOID, UUIDOID, UUIDOID, TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID}
+	7, {UUIDOID, UUIDOID, UUIDOID, TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID},
+	.as_caller = true
 };
 
 /*
@@ -77,21 +82,8 @@ static PreparedQuery history_query = {
 	" FROM task_outputs.outputs o"
 	" WHERE o.organization_id OPERATOR(pg_catalog.=) $1"
 	" AND o.id OPERATOR(pg_catalog.=) $2",
-	2, {UUIDOID, UUIDOID}
+	2, {UUIDOID, UUIDOID}, .reader = true
 };
-
-/*
- * IsOutputsTable
- *		Whether rel is task_outputs.outputs.
- */
-static bool
-IsOutputsTable(Relation rel)
-{
-	char	   *schema = get_namespace_name(RelationGetNamespace(rel));
-
-	return schema != NULL && strcmp(schema, "task_outputs") == 0 &&
-		strcmp(RelationGetRelationName(rel), "outputs") == 0;
-}
 
 /*
  * outputs_audit
@@ -101,7 +93,8 @@ IsOutputsTable(Relation rel)
 Datum
 outputs_audit(PG_FUNCTION_ARGS)
 {
-	TriggerData *trigdata = CheckTriggerProtocol(fcinfo, "outputs_audit", false,
+	TriggerData *trigdata = CheckTriggerProtocol(fcinfo, "outputs_audit",
+												 FIRED_AFTER_ROW,
 												 EVENT_BIT(TRIGGER_EVENT_UPDATE),
 												 "AFTER UPDATE FOR EACH ROW",
 												 OUTPUTS_NATTS);
@@ -111,13 +104,13 @@ outputs_audit(PG_FUNCTION_ARGS)
 	bool		old_isnull[OUTPUTS_NATTS];
 	Datum		values[OUTPUTS_NATTS];
 	bool		isnull[OUTPUTS_NATTS];
-	TaskOutputStatus from;
-	TaskOutputStatus to;
+	OutputStatus from;
+	OutputStatus to;
 	pg_uuid_t	entry_id;
 	Datum		args[7];
 	int			rc;
 
-	if (!IsOutputsTable(trigdata->tg_relation))
+	if (RelationGetRelid(trigdata->tg_relation) != ExtensionRelation("outputs"))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("function \"%s\" must be fired for task_outputs.outputs", "outputs_audit")));
@@ -140,7 +133,7 @@ outputs_audit(PG_FUNCTION_ARGS)
 
 	if ((rc = SPI_connect()) != SPI_OK_CONNECT)
 		ReportUnexpectedSPIResult("SPI_connect", rc);
-	rc = ExecutePreparedQuery(&audit_insert_query, args, NULL, false, 0);
+	rc = RunQuery(&audit_insert_query, NULL, args, NULL, false, 0);
 	if (rc != SPI_OK_INSERT || SPI_processed != 1)
 		ReportUnexpectedSPIResult("audit trail insert", rc);
 	if ((rc = SPI_finish()) != SPI_OK_FINISH)
@@ -158,32 +151,20 @@ outputs_audit(PG_FUNCTION_ARGS)
 Datum
 task_output_history(PG_FUNCTION_ARGS)
 {
-	pg_uuid_t	org_id;
-	Datum		args[2];
+	Principal	principal;
+	StatementScope scope;
+	ParamListInfo params;
 	Datum		result;
-	bool		isnull;
-	int			rc;
 
-	RequireAuthorizedOrgId(&org_id);
-	if (PG_ARGISNULL(0))
-		ReportInvalidArgument("id", "id must not be null.");
-	args[0] = UUIDPGetDatum(&org_id);
-	args[1] = PG_GETARG_DATUM(0);
+	RequirePrincipal(&principal);
+	RequireAdmin("read the audit trail");
+	RequireArgument(fcinfo, 0, "id");
 
-	if ((rc = SPI_connect()) != SPI_OK_CONNECT)
-		ReportUnexpectedSPIResult("SPI_connect", rc);
-	rc = ExecutePreparedQuery(&history_query, args, NULL, true, 1);
-	if (rc != SPI_OK_SELECT)
-		ReportUnexpectedSPIResult("history lookup", rc);
-	if (SPI_processed == 0)
+	InitScope(&scope, &principal, true);
+	params = MakeParams(2);
+	SetParam(params, 1, UUIDOID, UUIDPGetDatum(&principal.org_id), false);
+	SetParam(params, 2, UUIDOID, PG_GETARG_DATUM(0), false);
+	if (!RunReaderForValue(&history_query, &scope, params, &result))
 		ReportTaskOutputNotFound("id", PG_GETARG_UUID_P(0));
-	result = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-	if (isnull)
-		elog(ERROR, "history of a task output is null");
-	/* copy the value out of SPI's memory before SPI_finish frees it */
-	result = SPI_datumTransfer(result, false, -1);
-	if ((rc = SPI_finish()) != SPI_OK_FINISH)
-		ReportUnexpectedSPIResult("SPI_finish", rc);
-
 	PG_RETURN_DATUM(result);
 }

@@ -1,10 +1,11 @@
 /*-------------------------------------------------------------------------
  *
  * compat.h
- *		Every shim for differences between PostgreSQL major versions.
+ *		Every shim for differences between the PostgreSQL major versions the
+ *		extension supports: 15, 16, 17, 18 and 19.
  *
  * The sources are written against the newest API and this file maps it
- * onto older servers (13 and up); no other file tests PG_VERSION_NUM.
+ * onto older servers; no other file tests PG_VERSION_NUM.
  *
  * src/compat.h
  *
@@ -13,55 +14,60 @@
 #ifndef TASK_OUTPUTS_COMPAT_H
 #define TASK_OUTPUTS_COMPAT_H
 
-#include "executor/spi.h"
-#include "funcapi.h"
-#include "utils/guc.h"
+#include "access/genam.h"
+#include "executor/executor.h"
+#include "utils/arrayaccess.h"
 
-/* MarkGUCPrefixReserved appeared in 15; before, placeholders only warned */
 #if PG_VERSION_NUM < 150000
-#define MarkGUCPrefixReserved(prefix) EmitWarningsOnPlaceholders(prefix)
-#endif
-
-/* InitMaterializedSRF appeared in 15.x/16; SetSingleFuncCall in 15.0 */
-#if PG_VERSION_NUM < 150000
-#define MAT_SRF_USE_EXPECTED_DESC	0x01
-#define MAT_SRF_BLESS				0x02
-extern void CompatInitMaterializedSRF(FunctionCallInfo fcinfo, bits32 flags);
-#define InitMaterializedSRF(fcinfo, flags) CompatInitMaterializedSRF(fcinfo, flags)
+#error "task_outputs requires PostgreSQL 15 or later"
 #endif
 
 /*
- * SPI_execute_plan_extended with a DestReceiver appeared in 14.  On 13 the
- * plan runs through a cursor and each fetched batch is fed to the receiver,
- * which is equivalent but copies the rows through a tuple table.
+ * 18 replaced pg_attribute_noreturn(), written after a declaration, by
+ * pg_noreturn, written before it; GCC's attribute may go before too.
  */
-#if PG_VERSION_NUM >= 140000
-static inline int
-CompatExecutePlanToReceiver(SPIPlanPtr plan, ParamListInfo params,
-							bool read_only, DestReceiver *dest)
-{
-	SPIExecuteOptions options;
+#ifndef pg_noreturn
+#define pg_noreturn pg_attribute_noreturn()
+#endif
 
-	memset(&options, 0, sizeof(options));
-	options.params = params;
-	options.read_only = read_only;
-	options.dest = dest;
-	return SPI_execute_plan_extended(plan, &options);
-}
+/* 18 dropped ExecutorRun's execute_once argument */
+#if PG_VERSION_NUM >= 180000
+#define CompatExecutorRun(queryDesc, direction, count) \
+	ExecutorRun(queryDesc, direction, count)
 #else
-extern int	CompatExecutePlanToReceiver(SPIPlanPtr plan, ParamListInfo params,
-										bool read_only, DestReceiver *dest);
+#define CompatExecutorRun(queryDesc, direction, count) \
+	ExecutorRun(queryDesc, direction, count, true)
 #endif
 
 /*
- * Up to 15, pfree and repalloc find a chunk's memory context through the
- * pointer stored just before the chunk, so the extension can have a memory
- * context type of its own (mapped_memory.c); from 16 the chunk header
- * encodes the context's type among a fixed set.  The methods' signatures
- * are those of 14 and 15.
+ * 18 added an instrumentation argument to index_beginscan, 19 a flags
+ * argument.
  */
-#if PG_VERSION_NUM >= 140000 && PG_VERSION_NUM < 160000
-#define HAVE_MAPPED_MEMORY_CONTEXT 1
+#if PG_VERSION_NUM >= 190000
+#define CompatIndexBeginscan(heap, index, snapshot, nkeys, norderbys) \
+	index_beginscan(heap, index, snapshot, NULL, nkeys, norderbys, SO_NONE)
+#elif PG_VERSION_NUM >= 180000
+#define CompatIndexBeginscan(heap, index, snapshot, nkeys, norderbys) \
+	index_beginscan(heap, index, snapshot, NULL, nkeys, norderbys)
+#else
+#define CompatIndexBeginscan(heap, index, snapshot, nkeys, norderbys) \
+	index_beginscan(heap, index, snapshot, nkeys, norderbys)
+#endif
+
+/*
+ * 19 moved the element type's properties from array_iter_next to
+ * array_iter_setup.
+ */
+#if PG_VERSION_NUM >= 190000
+#define CompatArrayIterSetup(it, array, elmlen, elmbyval, elmalign) \
+	array_iter_setup(it, array, elmlen, elmbyval, elmalign)
+#define CompatArrayIterNext(it, isnull, i, elmlen, elmbyval, elmalign) \
+	array_iter_next(it, isnull, i)
+#else
+#define CompatArrayIterSetup(it, array, elmlen, elmbyval, elmalign) \
+	array_iter_setup(it, array)
+#define CompatArrayIterNext(it, isnull, i, elmlen, elmbyval, elmalign) \
+	array_iter_next(it, isnull, i, elmlen, elmbyval, elmalign)
 #endif
 
 #endif							/* TASK_OUTPUTS_COMPAT_H */

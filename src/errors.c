@@ -1,12 +1,14 @@
 /*-------------------------------------------------------------------------
  *
  * errors.c
- *		The error reports of the API, each message text written once.
+ *		Error reports shared by the modules of the API, each text written
+ *		once.
  *
  * SQLSTATEs follow the spec's table: PTnnn codes answer HTTP nnn behind
- * PostgREST, 42501 is a missing or refused tenant.  Not-found reports are
- * the same for an unknown id and another tenant's id, so an error never
- * tells a caller that a row exists elsewhere.
+ * PostgREST, 42501 is a missing, refused or insufficient role.  Not-found
+ * reports are the same for an unknown id, another tenant's id and an
+ * output the caller may not see (soft-deleted), so an error never tells a
+ * caller that a row exists elsewhere.
  *
  * src/errors.c
  *
@@ -17,18 +19,19 @@
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
-#include "utils/uuid.h"
 
-#include "task_outputs.h"
+#include "errors.h"
+#include "tenant.h"
 
 /*
  * UuidToCString
  *		The canonical text of a UUID, palloc'd.
  */
 char *
-UuidToCString(pg_uuid_t *uuid)
+UuidToCString(const pg_uuid_t *uuid)
 {
-	return DatumGetCString(DirectFunctionCall1(uuid_out, UUIDPGetDatum(uuid)));
+	return DatumGetCString(DirectFunctionCall1(uuid_out,
+											   UUIDPGetDatum((pg_uuid_t *) uuid)));
 }
 
 void
@@ -37,14 +40,14 @@ ReportNoTenant(void)
 	ereport(ERROR,
 			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 			 errmsg("no organization is set for this session"),
-			 errhint("Set task_outputs.org_id to the organization's UUID, or call through a gateway that passes a JWT with an \"%s\" claim.",
-					 task_outputs_jwt_org_claim)));
+			 errhint("Set \"task_outputs.org_id\" to the organization's UUID, or call through a gateway that passes a JWT with an \"%s\" claim.",
+					 JwtOrgClaimName())));
 }
 
 /*
  * ReportOrganizationNotGranted
  *		42501 for an organization in force that the current role may not act
- *		for.  The same for every such organization, existing or not.
+ *		for: the same for every such organization, existing or not.
  */
 void
 ReportOrganizationNotGranted(const pg_uuid_t *org_id)
@@ -52,29 +55,48 @@ ReportOrganizationNotGranted(const pg_uuid_t *org_id)
 	ereport(ERROR,
 			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 			 errmsg("permission denied to act for organization \"%s\"",
-					UuidToCString((pg_uuid_t *) org_id)),
-			 errdetail("Role \"%s\" has not been granted this organization and is not a member of task_outputs_gateway.",
+					UuidToCString(org_id)),
+			 errdetail("Role \"%s\" has not been granted this organization and is not acting for a gateway.",
 					   GetUserNameFromId(GetUserId(), false)),
-			 errhint("An administrator grants it with task_outputs.grant_organization(), or the call comes through a gateway role.")));
+			 errhint("An administrator grants it with \"task_outputs.grant_organization()\", or the call comes through a gateway role.")));
 }
 
 /*
- * ReportInvalidArgument
- *		PT400 for a value that breaks a rule; detail is a full sentence that
- *		names the rule and the offending value (or its size, when the value
- *		itself could be large).
+ * ReportPermissionDenied
+ *		42501 for an action that needs a role the current role lacks;
+ *		action completes "permission denied to ...".
  */
 void
-ReportInvalidArgument(const char *argument, const char *detail)
+ReportPermissionDenied(const char *action, const char *role)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("permission denied to %s", action),
+			 errdetail("Only members of \"%s\" may do this.", role)));
+}
+
+void
+ReportNullArgument(const char *argument)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_TASK_OUTPUTS_BAD_REQUEST),
 			 errmsg("invalid %s", argument),
-			 errdetail_internal("%s", detail)));
+			 errdetail("Argument \"%s\" must not be null.", argument)));
+}
+
+/*
+ * RequireArgument
+ *		PT400 when argument number argno, named argument, is null.
+ */
+void
+RequireArgument(FunctionCallInfo fcinfo, int argno, const char *argument)
+{
+	if (PG_ARGISNULL(argno))
+		ReportNullArgument(argument);
 }
 
 void
-ReportFlowExecutionNotFound(pg_uuid_t *id)
+ReportFlowExecutionNotFound(const pg_uuid_t *id)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_TASK_OUTPUTS_NOT_FOUND),
@@ -86,16 +108,29 @@ ReportFlowExecutionNotFound(pg_uuid_t *id)
 /*
  * ReportTaskOutputNotFound
  *		PT404 for a task output id (passed as argument) that the caller
- *		cannot see: unknown, another tenant's, or hidden.
+ *		cannot see: unknown, another tenant's, or soft-deleted.
  */
 void
-ReportTaskOutputNotFound(const char *argument, pg_uuid_t *id)
+ReportTaskOutputNotFound(const char *argument, const pg_uuid_t *id)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_TASK_OUTPUTS_NOT_FOUND),
 			 errmsg("task output not found"),
-			 errdetail("%s \"%s\" is not the id of a task output visible to the current organization.",
+			 errdetail("Argument \"%s\" (\"%s\") is not the id of a task output visible to the current organization.",
 					   argument, UuidToCString(id))));
+}
+
+/*
+ * ReportLibraryMismatch
+ *		The SQL objects and the loaded library disagree about object.
+ */
+void
+ReportLibraryMismatch(const char *object)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("%s does not match this version of the task_outputs library", object),
+			 errhint("Run ALTER EXTENSION task_outputs UPDATE, or install the library that matches the extension's version.")));
 }
 
 void

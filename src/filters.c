@@ -1,31 +1,41 @@
 /*-------------------------------------------------------------------------
  *
  * filters.c
- *		The filters of the read API, and the queries they make.
+ *		What a read asks for: the read API's filters and options, read from
+ *		a function's arguments by name, and the statement that answers it.
  *
  * Every reader takes the same filters with the same names, types and
- * defaults; a NULL argument means the filter's default.  The arguments are
- * validated here (PT400 for a bad value, 42501 for include_deleted without
- * the admin role) before anything is read.
+ * defaults; a NULL argument means the filter's default.  Each filter is one
+ * row of filter_table: its argument's name, the statement parameter it
+ * becomes, the SQL condition it adds, and what checks its value.  A new
+ * filter is a new row (and the argument in the SQL signatures, at the
+ * end).  Arguments are found by name in the calling function's pg_proc
+ * entry, once per function and backend, and only among the arguments the
+ * call has (PG_NARGS): a library newer than the SQL definitions reads what
+ * they have and defaults the rest, and readers without some filter
+ * (count_task_outputs has no include_output) simply lack it.  The options
+ * (include_output, include_deleted, limit, starting_after, id) are found
+ * the same way.  Values are validated here (PT400 for a bad value, 42501
+ * for include_deleted without the admin role) before anything is read.
  *
- * The query text depends only on which filters are present, never on their
- * values, which always travel as out-of-line parameters at fixed positions.
- * Each combination is prepared on first use and kept, so a reader's filters
- * cost one plan per backend, and each plan names only the conditions it
- * needs, so the planner sees no "$n IS NULL OR ..." and can use the index
- * that fits.  Every query names the tenant explicitly as well as passing
- * row-level security: the tenant index is always used, and a distributed
- * engine can route the query to one node.
- *
- * Statuses travel as task_output_status[], whose type OID changes when the
- * extension is dropped and created again; the kept plans are forgotten when
- * that OID is no longer the one they were prepared with.
+ * The statement's text depends only on which filters and options are
+ * present, never on their values, which always travel as out-of-line
+ * parameters: $1 the tenant, then one per filter in table order, then the
+ * keyset cursor, the limit and the id.  Each combination is prepared on
+ * first use and kept, and names only the conditions it needs, so the
+ * planner sees no "$n IS NULL OR ..." and can use the index that fits.
+ * include_output => false selects NULL for the output column: the renderer
+ * and the receivers never know.  Every statement names the tenant
+ * explicitly as well as passing row-level security.  Statuses travel as
+ * text[] (a built-in type, so a kept plan survives the extension being
+ * dropped and created again) and become task_output_status[] once per
+ * execution, in an InitPlan.
  *
  * Keyset pagination: starting_after is the id of the last row of the
- * previous page; its (created_at, id) is looked up first (PT404 when the
- * tenant has no such row: another tenant's id is reported exactly like an
- * unknown one) and the query continues strictly after it in list order,
- * ROW(created_at, id) < ROW(…) being an index condition.  A row of the
+ * previous page; its created_at is looked up first (PT404 when the tenant
+ * has no such row: another tenant's id is reported exactly like an unknown
+ * one) and the statement continues strictly after it in list order,
+ * ROW(created_at, id) < ROW(...) being an index condition.  A row of the
  * previous page that was soft-deleted since still marks its place.
  *
  * src/filters.c
@@ -35,68 +45,194 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
-#include "catalog/namespace.h"
+#include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
-#include "executor/spi.h"
-#include "miscadmin.h"
-#include "utils/acl.h"
+#include "lib/stringinfo.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
-#include "utils/lsyscache.h"
+#include "utils/hsearch.h"
+#include "utils/inval.h"
+#include "utils/jsonb.h"
 #include "utils/memutils.h"
 #include "utils/syscache.h"
+#include "utils/timestamp.h"
 
+#include "errors.h"
 #include "filters.h"
-#include "query.h"
-#include "task_outputs.h"
+#include "status.h"
+#include "task_output.h"
 
-/* Parameter positions (1-based, as in the SQL text) */
+/* One filter: an argument of every reader that adds one condition */
+typedef struct FilterDef
+{
+	const char *name;			/* the argument's name */
+	Oid			param_type;		/* the statement parameter's type */
+	const char *condition;		/* SQL; %d is the parameter's number */
+	Datum		(*prepare) (const char *name, Datum value);	/* check, convert */
+} FilterDef;
+
+static Datum PrepareStatusFilter(const char *name, Datum value);
+static Datum PrepareTagsFilter(const char *name, Datum value);
+
+static const FilterDef filter_table[NUM_FILTERS] = {
+	[FILTER_FLOW_EXECUTION_ID] = {"flow_execution_id", UUIDOID,
+	"flow_execution_id OPERATOR(pg_catalog.=) $%d", NULL},
+	[FILTER_TASK_NAME] = {"task_name", TEXTOID,
+	"task_name OPERATOR(pg_catalog.=) $%d", NULL},
+	[FILTER_STATUS] = {"status", TEXTARRAYOID,
+		"status OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT pg_catalog.unnest($%d)::"
+	STATUS_TYPE "))", PrepareStatusFilter},
+	[FILTER_TAGS] = {"tags", TEXTARRAYOID,
+	"tags OPERATOR(pg_catalog.@>) $%d", PrepareTagsFilter},
+	[FILTER_SUMMARY_CONTAINS] = {"summary_contains", JSONBOID,
+	"summary OPERATOR(pg_catalog.@>) $%d", NULL},
+	[FILTER_CREATED_AFTER] = {"created_after", TIMESTAMPTZOID,
+	"created_at OPERATOR(pg_catalog.>) $%d", NULL},
+	[FILTER_CREATED_BEFORE] = {"created_before", TIMESTAMPTZOID,
+	"created_at OPERATOR(pg_catalog.<) $%d", NULL},
+};
+
+/* The options every reader may have, by argument name */
+typedef enum ReadOption
+{
+	OPTION_INCLUDE_OUTPUT,
+	OPTION_INCLUDE_DELETED,
+	OPTION_LIMIT,
+	OPTION_STARTING_AFTER,
+	OPTION_ID,
+	NUM_OPTIONS
+} ReadOption;
+
+static const char *const option_names[NUM_OPTIONS] = {
+	"include_output", "include_deleted", "limit", "starting_after", "id"
+};
+
+/* Parameter numbers, as in the SQL text */
 #define P_ORG_ID			1
-#define P_FLOW_EXECUTION_ID	2
-#define P_TASK_NAME			3
-#define P_STATUSES			4
-#define P_TAGS				5
-#define P_SUMMARY			6
-#define P_CREATED_AFTER		7
-#define P_CREATED_BEFORE	8
-#define P_CURSOR_CREATED_AT	9
-#define P_CURSOR_ID			10
-#define P_LIMIT				11
-#define P_ID				12
-#define NPARAMS				12
+#define P_FIRST_FILTER		2
+#define P_CURSOR_CREATED_AT	(P_FIRST_FILTER + NUM_FILTERS)
+#define P_CURSOR_ID			(P_CURSOR_CREATED_AT + 1)
+#define P_LIMIT				(P_CURSOR_ID + 1)
+#define P_ID				(P_LIMIT + 1)
+#define NPARAMS				P_ID
 
-/* Which conditions a query has: the key of its kept plan */
-#define F_FLOW_EXECUTION_ID	0x0001
-#define F_TASK_NAME			0x0002
-#define F_STATUSES			0x0004
-#define F_TAGS				0x0008
-#define F_SUMMARY			0x0010
-#define F_CREATED_AFTER		0x0020
-#define F_CREATED_BEFORE	0x0040
-#define F_INCLUDE_DELETED	0x0080
-#define F_CURSOR			0x0100
-#define F_LIMIT				0x0200
-#define F_ID				0x0400
-#define F_COMBINATIONS		0x0800
+StaticAssertDecl(NPARAMS <= QUERY_MAX_ARGS, "too many read parameters");
 
-static PreparedQuery *filter_queries[FILTER_QUERY_KINDS][F_COMBINATIONS];
-static Oid	filter_queries_status_array_type = InvalidOid;
+/* Bits of a statement's key: which conditions and options it has */
+#define KEY_FILTER(f)		(1 << (f))
+#define KEY_INCLUDE_DELETED	(1 << NUM_FILTERS)
+#define KEY_NO_OUTPUT		(1 << (NUM_FILTERS + 1))
+#define KEY_CURSOR			(1 << (NUM_FILTERS + 2))
+#define KEY_LIMIT			(1 << (NUM_FILTERS + 3))
+#define KEY_ID				(1 << (NUM_FILTERS + 4))
+#define NUM_KEYS			(1 << (NUM_FILTERS + 5))
+
+static PreparedQuery *read_queries[NUM_READ_KINDS][NUM_KEYS];
+
+/* Where each filter and option is among a reader's arguments (-1: absent) */
+typedef struct ReadArguments
+{
+	Oid			fn_oid;			/* hash key */
+	int			filter[NUM_FILTERS];
+	int			option[NUM_OPTIONS];
+} ReadArguments;
+
+static HTAB *read_arguments = NULL;
 
 static PreparedQuery cursor_query = {
 	"SELECT created_at FROM task_outputs.outputs"
 	" WHERE organization_id OPERATOR(pg_catalog.=) $1"
 	" AND id OPERATOR(pg_catalog.=) $2",
-	2, {UUIDOID, UUIDOID}
+	2, {UUIDOID, UUIDOID}, .reader = true
 };
 
-/*
- * InitFilters
- *		No filter: every visible output of the tenant, with its output.
- */
-void
-InitFilters(TaskOutputFilters *filters)
+static void
+ForgetReadArguments(Datum arg, int cacheid, uint32 hashvalue)
 {
-	memset(filters, 0, sizeof(*filters));
-	filters->include_output = true;
+	if (read_arguments != NULL)
+	{
+		hash_destroy(read_arguments);
+		read_arguments = NULL;
+	}
+}
+
+/*
+ * LookupReadArguments
+ *		The positions of the filters and options among the arguments of the
+ *		function fcinfo calls, from its pg_proc entry; kept per function
+ *		until any function changes.
+ */
+static const ReadArguments *
+LookupReadArguments(FunctionCallInfo fcinfo)
+{
+	Oid			fn_oid = fcinfo->flinfo->fn_oid;
+	ReadArguments *args;
+	HeapTuple	tuple;
+	Datum		names;
+	bool		isnull;
+	bool		found;
+	int			i;
+
+	if (read_arguments == NULL)
+	{
+		HASHCTL		ctl;
+		static bool callback_registered = false;
+
+		if (!callback_registered)
+		{
+			CacheRegisterSyscacheCallback(PROCOID, ForgetReadArguments, (Datum) 0);
+			callback_registered = true;
+		}
+		ctl.keysize = sizeof(Oid);
+		ctl.entrysize = sizeof(ReadArguments);
+		read_arguments = hash_create("task_outputs read arguments", 16, &ctl,
+									 HASH_ELEM | HASH_BLOBS);
+	}
+	args = hash_search(read_arguments, &fn_oid, HASH_FIND, NULL);
+	if (args != NULL)
+		return args;
+
+	tuple = SearchSysCache1(PROCOID, ObjectIdGetDatum(fn_oid));
+	if (!HeapTupleIsValid(tuple))
+		elog(ERROR, "cache lookup failed for function %u", fn_oid);
+	names = SysCacheGetAttr(PROCOID, tuple, Anum_pg_proc_proargnames, &isnull);
+	args = hash_search(read_arguments, &fn_oid, HASH_ENTER, &found);
+	for (i = 0; i < NUM_FILTERS; i++)
+		args->filter[i] = -1;
+	for (i = 0; i < NUM_OPTIONS; i++)
+		args->option[i] = -1;
+	if (!isnull)
+	{
+		Datum	   *elems;
+		int			nelems;
+		int			pos;
+
+		deconstruct_array(DatumGetArrayTypeP(names), TEXTOID, -1, false,
+						  TYPALIGN_INT, &elems, NULL, &nelems);
+		for (pos = 0; pos < nelems; pos++)
+		{
+			char	   *name = TextDatumGetCString(elems[pos]);
+
+			for (i = 0; i < NUM_FILTERS; i++)
+				if (strcmp(name, filter_table[i].name) == 0)
+					args->filter[i] = pos;
+			for (i = 0; i < NUM_OPTIONS; i++)
+				if (strcmp(name, option_names[i]) == 0)
+					args->option[i] = pos;
+		}
+	}
+	ReleaseSysCache(tuple);
+	return args;
+}
+
+/*
+ * ArgumentGiven
+ *		Whether the call has argument position pos and it is not null.
+ */
+static inline bool
+ArgumentGiven(FunctionCallInfo fcinfo, int pos)
+{
+	return pos >= 0 && pos < PG_NARGS() && !PG_ARGISNULL(pos);
 }
 
 /*
@@ -104,354 +240,294 @@ InitFilters(TaskOutputFilters *filters)
  *		PT400 unless array is one-dimensional (or empty) without nulls.
  */
 static void
-CheckFilterArray(const char *argument, ArrayType *array)
+CheckFilterArray(const char *name, ArrayType *array)
 {
 	if (ARR_NDIM(array) > 1)
-		ReportInvalidArgument(argument,
-							  psprintf("%s must be a one-dimensional array; it has %d dimensions.",
-									   argument, ARR_NDIM(array)));
+		ereport(ERROR,
+				(errcode(ERRCODE_TASK_OUTPUTS_BAD_REQUEST),
+				 errmsg("invalid %s", name),
+				 errdetail("Argument \"%s\" must be a one-dimensional array; it has %d dimensions.",
+						   name, ARR_NDIM(array))));
 	if (array_contains_nulls(array))
-		ReportInvalidArgument(argument,
-							  psprintf("%s must not contain nulls.", argument));
+		ereport(ERROR,
+				(errcode(ERRCODE_TASK_OUTPUTS_BAD_REQUEST),
+				 errmsg("invalid %s", name),
+				 errdetail("Argument \"%s\" must not contain nulls.", name)));
 }
 
 /*
- * RequireAdminForDeleted
- *		42501 unless soft-deleted rows are asked for by an admin.
+ * PrepareStatusFilter
+ *		The task_output_status[] argument, checked, as text[].
+ */
+static Datum
+PrepareStatusFilter(const char *name, Datum value)
+{
+	ArrayType  *array = DatumGetArrayTypeP(value);
+	Datum	   *elems;
+	int			nelems;
+	int			i;
+
+	CheckFilterArray(name, array);
+	deconstruct_array(array, ARR_ELEMTYPE(array), sizeof(Oid), true,
+					  TYPALIGN_INT, &elems, NULL, &nelems);
+	for (i = 0; i < nelems; i++)
+		elems[i] = CStringGetTextDatum(DatumGetCString(DirectFunctionCall1(enum_out,
+																		   elems[i])));
+	return PointerGetDatum(construct_array(elems, nelems, TEXTOID, -1, false,
+										   TYPALIGN_INT));
+}
+
+static Datum
+PrepareTagsFilter(const char *name, Datum value)
+{
+	ArrayType  *array = DatumGetArrayTypeP(value);
+
+	CheckFilterArray(name, array);
+	return PointerGetDatum(array);
+}
+
+/*
+ * CheckCreatedRange
+ *		PT400 unless created_after is earlier than created_before.
+ */
+static void
+CheckCreatedRange(ReadRequest *request)
+{
+	TimestampTz after;
+	TimestampTz before;
+
+	if (!request->filter_given[FILTER_CREATED_AFTER] ||
+		!request->filter_given[FILTER_CREATED_BEFORE])
+		return;
+	after = DatumGetTimestampTz(request->filter_value[FILTER_CREATED_AFTER]);
+	before = DatumGetTimestampTz(request->filter_value[FILTER_CREATED_BEFORE]);
+	if (after >= before)
+		ereport(ERROR,
+				(errcode(ERRCODE_TASK_OUTPUTS_BAD_REQUEST),
+				 errmsg("invalid created_after"),
+				 errdetail("Argument \"created_after\" (%s) must be earlier than \"created_before\" (%s); both bounds are exclusive.",
+						   pstrdup(timestamptz_to_str(after)),
+						   timestamptz_to_str(before))));
+}
+
+/*
+ * CheckLimit
+ *		PT400 unless limit is within 1..MAX_LIMIT.
+ */
+static void
+CheckLimit(int32 limit)
+{
+	if (limit < 1 || limit > MAX_LIMIT)
+		ereport(ERROR,
+				(errcode(ERRCODE_TASK_OUTPUTS_BAD_REQUEST),
+				 errmsg("invalid limit"),
+				 errdetail("Argument \"limit\" must be between 1 and %d; it is %d.",
+						   MAX_LIMIT, limit)));
+}
+
+/*
+ * SetFilter
+ *		Filter on value, given as the filter's argument would be.
  */
 void
-RequireAdminForDeleted(const TaskOutputFilters *filters)
+SetFilter(ReadRequest *request, FilterId filter, Datum value)
 {
-	Oid			admin = get_role_oid("task_outputs_admin", true);
+	const FilterDef *def = &filter_table[filter];
 
-	if (filters->include_deleted &&
-		(!OidIsValid(admin) || !has_privs_of_role(GetUserId(), admin)))
+	request->filter_value[filter] = def->prepare ? def->prepare(def->name, value) : value;
+	request->filter_given[filter] = true;
+}
+
+/*
+ * ReadRequestFromArguments
+ *		The caller, its filters and options, from the arguments of a reader;
+ *		validated.  The caller must be allowed to act for the organization
+ *		in force.
+ */
+void
+ReadRequestFromArguments(FunctionCallInfo fcinfo, ReadRequest *request)
+{
+	const ReadArguments *args;
+	int			pos;
+	int			i;
+
+	memset(request, 0, sizeof(*request));
+	request->include_output = true;
+	RequirePrincipal(&request->principal);
+	args = LookupReadArguments(fcinfo);
+
+	for (i = 0; i < NUM_FILTERS; i++)
+		if (ArgumentGiven(fcinfo, args->filter[i]))
+			SetFilter(request, (FilterId) i, PG_GETARG_DATUM(args->filter[i]));
+	CheckCreatedRange(request);
+
+	pos = args->option[OPTION_INCLUDE_OUTPUT];
+	if (ArgumentGiven(fcinfo, pos))
+		request->include_output = PG_GETARG_BOOL(pos);
+	pos = args->option[OPTION_INCLUDE_DELETED];
+	if (ArgumentGiven(fcinfo, pos))
+		request->include_deleted = PG_GETARG_BOOL(pos);
+	pos = args->option[OPTION_LIMIT];
+	if (ArgumentGiven(fcinfo, pos))
+	{
+		CheckLimit(PG_GETARG_INT32(pos));
+		request->limit = PG_GETARG_INT32(pos);
+	}
+	pos = args->option[OPTION_STARTING_AFTER];
+	if (ArgumentGiven(fcinfo, pos))
+		request->starting_after = PG_GETARG_UUID_P(pos);
+	pos = args->option[OPTION_ID];
+	if (ArgumentGiven(fcinfo, pos))
+		request->id = PG_GETARG_UUID_P(pos);
+
+	if (request->include_deleted && !request->principal.is_admin)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("permission denied to read deleted task outputs"),
-				 errdetail("include_deleted => true is for members of task_outputs_admin."),
-				 errhint("Leave include_deleted unset to read the outputs that are not deleted.")));
+				 errdetail("Argument \"include_deleted\" => true is for members of \"task_outputs_admin\"."),
+				 errhint("Leave \"include_deleted\" unset to read the outputs that are not deleted.")));
 }
 
 /*
- * ReadFilterArguments
- *		Fill filters from the arguments of a read function, at the positions
- *		given, and validate them.  The tenant must be in force.
- */
-void
-ReadFilterArguments(FunctionCallInfo fcinfo, const FilterArguments *positions,
-					TaskOutputFilters *filters)
-{
-	int			arg = positions->first_common;
-
-	InitFilters(filters);
-	RequireAuthorizedOrgId(&filters->org_id);
-
-	if (positions->flow_execution_id >= 0 && !PG_ARGISNULL(positions->flow_execution_id))
-		filters->flow_execution_id = PG_GETARG_UUID_P(positions->flow_execution_id);
-	if (!PG_ARGISNULL(arg))
-		filters->task_name = PG_GETARG_TEXT_PP(arg);
-	arg++;
-	if (!PG_ARGISNULL(arg))
-	{
-		filters->statuses = PG_GETARG_ARRAYTYPE_P(arg);
-		CheckFilterArray("status", filters->statuses);
-	}
-	arg++;
-	if (!PG_ARGISNULL(arg))
-	{
-		filters->tags = PG_GETARG_ARRAYTYPE_P(arg);
-		CheckFilterArray("tags", filters->tags);
-	}
-	arg++;
-	if (!PG_ARGISNULL(arg))
-		filters->summary_contains = PG_GETARG_JSONB_P(arg);
-	arg++;
-	if (!PG_ARGISNULL(arg))
-	{
-		filters->has_created_after = true;
-		filters->created_after = PG_GETARG_TIMESTAMPTZ(arg);
-	}
-	arg++;
-	if (!PG_ARGISNULL(arg))
-	{
-		filters->has_created_before = true;
-		filters->created_before = PG_GETARG_TIMESTAMPTZ(arg);
-	}
-	arg++;
-	if (!PG_ARGISNULL(arg))
-		filters->include_output = PG_GETARG_BOOL(arg);
-	arg++;
-	if (!PG_ARGISNULL(arg))
-		filters->include_deleted = PG_GETARG_BOOL(arg);
-
-	if (filters->has_created_after && filters->has_created_before &&
-		filters->created_after >= filters->created_before)
-		ReportInvalidArgument("created_after",
-							  psprintf("created_after (%s) must be earlier than created_before (%s); both bounds are exclusive.",
-									   pstrdup(timestamptz_to_str(filters->created_after)),
-									   pstrdup(timestamptz_to_str(filters->created_before))));
-
-	if (positions->limit >= 0 && !PG_ARGISNULL(positions->limit))
-	{
-		int32		limit = PG_GETARG_INT32(positions->limit);
-
-		if (limit < 1 || limit > MAX_LIMIT)
-			ReportInvalidArgument("limit",
-								  psprintf("limit must be between 1 and %d; it is %d.",
-										   MAX_LIMIT, limit));
-		filters->limit = limit;
-	}
-	if (positions->starting_after >= 0 && !PG_ARGISNULL(positions->starting_after))
-		filters->starting_after = PG_GETARG_UUID_P(positions->starting_after);
-
-	RequireAdminForDeleted(filters);
-}
-
-/*
- * StatusArrayType
- *		The OID of task_outputs.task_output_status[] as it is now.
- */
-static Oid
-StatusArrayType(void)
-{
-	Oid			namespace = get_namespace_oid("task_outputs", false);
-	Oid			status_type;
-
-	status_type = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid,
-								  CStringGetDatum("task_output_status"),
-								  ObjectIdGetDatum(namespace));
-	if (!OidIsValid(status_type))
-		elog(ERROR, "type task_outputs.task_output_status does not exist");
-	return get_array_type(status_type);
-}
-
-/*
- * ForgetStaleFilterQueries
- *		Free the kept plans when the status type is not the one they were
- *		prepared with (the extension was dropped and created again).
- */
-static Oid
-ForgetStaleFilterQueries(void)
-{
-	Oid			status_array_type = StatusArrayType();
-	int			kind,
-				mask;
-
-	if (status_array_type == filter_queries_status_array_type)
-		return status_array_type;
-	for (kind = 0; kind < FILTER_QUERY_KINDS; kind++)
-		for (mask = 0; mask < F_COMBINATIONS; mask++)
-			if (filter_queries[kind][mask] != NULL)
-				ForgetPreparedQuery(filter_queries[kind][mask]);
-	filter_queries_status_array_type = status_array_type;
-	return status_array_type;
-}
-
-/*
- * FilterQuery
- *		The query of kind for the conditions in mask, built on first use.
+ * ReadQuery
+ *		The statement of kind for the conditions and options in key, built
+ *		on first use.
  */
 static PreparedQuery *
-FilterQuery(FilterQueryKind kind, int mask, Oid status_array_type)
+ReadQuery(ReadKind kind, int key)
 {
-	PreparedQuery *query = filter_queries[kind][mask];
+	PreparedQuery *query = read_queries[kind][key];
 	StringInfoData sql;
 	MemoryContext oldcontext;
+	int			i;
 
 	if (query != NULL)
-	{
-		query->argtypes[P_STATUSES - 1] = status_array_type;
 		return query;
-	}
 
 	oldcontext = MemoryContextSwitchTo(TopMemoryContext);
 	initStringInfo(&sql);
-	appendStringInfoString(&sql, kind == FILTER_QUERY_ROWS
-						   ? "SELECT " TASK_OUTPUT_COLUMNS
-						   : "SELECT pg_catalog.count(*)");
-	appendStringInfoString(&sql, " FROM task_outputs.outputs"
-						   " WHERE organization_id OPERATOR(pg_catalog.=) $1");
-	if (mask & F_ID)
-		appendStringInfoString(&sql, " AND id OPERATOR(pg_catalog.=) $12");
-	if (!(mask & F_INCLUDE_DELETED))
-		appendStringInfoString(&sql, " AND status OPERATOR(pg_catalog.<>)"
-							   " 'deleted'::task_outputs.task_output_status");
-	if (mask & F_FLOW_EXECUTION_ID)
-		appendStringInfoString(&sql, " AND flow_execution_id OPERATOR(pg_catalog.=) $2");
-	if (mask & F_TASK_NAME)
-		appendStringInfoString(&sql, " AND task_name OPERATOR(pg_catalog.=) $3");
-	if (mask & F_STATUSES)
-		appendStringInfoString(&sql, " AND status OPERATOR(pg_catalog.=) ANY ($4)");
-	if (mask & F_TAGS)
-		appendStringInfoString(&sql, " AND tags OPERATOR(pg_catalog.@>) $5");
-	if (mask & F_SUMMARY)
-		appendStringInfoString(&sql, " AND summary OPERATOR(pg_catalog.@>) $6");
-	if (mask & F_CREATED_AFTER)
-		appendStringInfoString(&sql, " AND created_at OPERATOR(pg_catalog.>) $7");
-	if (mask & F_CREATED_BEFORE)
-		appendStringInfoString(&sql, " AND created_at OPERATOR(pg_catalog.<) $8");
-	if (mask & F_CURSOR)
-		appendStringInfoString(&sql, " AND ROW(created_at, id) OPERATOR(pg_catalog.<) ROW($9, $10)");
-	if (kind == FILTER_QUERY_ROWS)
+	if (kind == READ_COUNT)
+		appendStringInfoString(&sql, "SELECT pg_catalog.count(*)");
+	else if (key & KEY_NO_OUTPUT)
+		appendStringInfoString(&sql,
+							   "SELECT id, flow_execution_id, organization_id, task_name, status,"
+							   " summary, NULL::pg_catalog.jsonb, tags, last_modified_by,"
+							   " created_at, updated_at");
+	else
+		appendStringInfoString(&sql, "SELECT " TASK_OUTPUT_COLUMNS);
+	appendStringInfo(&sql, " FROM task_outputs.outputs"
+					 " WHERE organization_id OPERATOR(pg_catalog.=) $%d", P_ORG_ID);
+	if (key & KEY_ID)
+		appendStringInfo(&sql, " AND id OPERATOR(pg_catalog.=) $%d", P_ID);
+	if (!(key & KEY_INCLUDE_DELETED))
+		appendStringInfo(&sql, " AND status OPERATOR(pg_catalog.<>) %s",
+						 StatusLiteral(OUTPUT_DELETED));
+	for (i = 0; i < NUM_FILTERS; i++)
+	{
+		if (!(key & KEY_FILTER(i)))
+			continue;
+		appendStringInfoString(&sql, " AND ");
+		appendStringInfo(&sql, filter_table[i].condition, P_FIRST_FILTER + i);
+	}
+	if (key & KEY_CURSOR)
+		appendStringInfo(&sql, " AND ROW(created_at, id) OPERATOR(pg_catalog.<) ROW($%d, $%d)",
+						 P_CURSOR_CREATED_AT, P_CURSOR_ID);
+	if (kind == READ_ROWS)
 	{
 		appendStringInfoString(&sql, " ORDER BY created_at DESC, id DESC");
-		if (mask & F_LIMIT)
-			appendStringInfoString(&sql, " LIMIT $11");
+		if (key & KEY_LIMIT)
+			appendStringInfo(&sql, " LIMIT $%d", P_LIMIT);
 	}
 
 	query = palloc0(sizeof(PreparedQuery));
 	query->sql = sql.data;
 	query->nargs = NPARAMS;
+	query->reader = true;
 	query->argtypes[P_ORG_ID - 1] = UUIDOID;
-	query->argtypes[P_FLOW_EXECUTION_ID - 1] = UUIDOID;
-	query->argtypes[P_TASK_NAME - 1] = TEXTOID;
-	query->argtypes[P_STATUSES - 1] = status_array_type;
-	query->argtypes[P_TAGS - 1] = TEXTARRAYOID;
-	query->argtypes[P_SUMMARY - 1] = JSONBOID;
-	query->argtypes[P_CREATED_AFTER - 1] = TIMESTAMPTZOID;
-	query->argtypes[P_CREATED_BEFORE - 1] = TIMESTAMPTZOID;
+	for (i = 0; i < NUM_FILTERS; i++)
+		query->argtypes[P_FIRST_FILTER + i - 1] = filter_table[i].param_type;
 	query->argtypes[P_CURSOR_CREATED_AT - 1] = TIMESTAMPTZOID;
 	query->argtypes[P_CURSOR_ID - 1] = UUIDOID;
 	query->argtypes[P_LIMIT - 1] = INT8OID;
 	query->argtypes[P_ID - 1] = UUIDOID;
 	MemoryContextSwitchTo(oldcontext);
 
-	filter_queries[kind][mask] = query;
+	read_queries[kind][key] = query;
 	return query;
 }
 
 /*
  * CursorCreatedAt
- *		created_at of the tenant's output id, the keyset cursor; PT404 when
- *		the tenant has no such output.
+ *		created_at of the tenant's output starting_after, the keyset cursor;
+ *		PT404 when the tenant has no such output.  A soft-deleted one counts:
+ *		it still marks its place in the list.
  */
 static TimestampTz
-CursorCreatedAt(TaskOutputFilters *filters)
+CursorCreatedAt(ReadRequest *request)
 {
-	Datum		args[2];
-	bool		isnull;
-	int			rc;
+	StatementScope scope;
+	ParamListInfo params = MakeParams(2);
+	Datum		value;
 
-	args[0] = UUIDPGetDatum(&filters->org_id);
-	args[1] = UUIDPGetDatum(filters->starting_after);
-	rc = ExecutePreparedQuery(&cursor_query, args, NULL, true, 1);
-	if (rc != SPI_OK_SELECT)
-		ReportUnexpectedSPIResult("cursor lookup", rc);
-	if (SPI_processed == 0)
-		ReportTaskOutputNotFound("starting_after", filters->starting_after);
-	return DatumGetTimestampTz(SPI_getbinval(SPI_tuptable->vals[0],
-											 SPI_tuptable->tupdesc, 1, &isnull));
-}
-
-static void
-SetParam(ParamListInfo params, int position, Oid type, Datum value, bool isnull)
-{
-	ParamExternData *param = &params->params[position - 1];
-
-	param->ptype = type;
-	param->pflags = PARAM_FLAG_CONST;
-	param->value = value;
-	param->isnull = isnull;
+	InitScope(&scope, &request->principal, true);
+	SetParam(params, 1, UUIDOID, UUIDPGetDatum(&request->principal.org_id), false);
+	SetParam(params, 2, UUIDOID, UUIDPGetDatum(request->starting_after), false);
+	if (!RunReaderForValue(&cursor_query, &scope, params, &value))
+		ReportTaskOutputNotFound("starting_after", request->starting_after);
+	return DatumGetTimestampTz(value);
 }
 
 /*
- * BindFilterQuery
- *		The kept query of kind for filters, and its parameters; limit_rows
- *		overrides filters->limit for the LIMIT clause (a page asks for one
- *		more row than it shows, to know whether there are more).
+ * BindReadQuery
+ *		The statement of kind for request, its parameters and its scope;
+ *		limit_rows overrides request->limit for the LIMIT clause (a page asks
+ *		for one more row than it shows, to know whether there are more).
  */
-static PreparedQuery *
-BindFilterQuery(FilterQueryKind kind, TaskOutputFilters *filters,
-				int64 limit_rows, ParamListInfo *bound_params)
+PreparedQuery *
+BindReadQuery(ReadKind kind, ReadRequest *request, int64 limit_rows,
+			  ParamListInfo *params_out, StatementScope *scope)
 {
-	Oid			status_array_type = ForgetStaleFilterQueries();
-	ParamListInfo params = makeParamList(NPARAMS);
-	int			mask = 0;
-	TimestampTz cursor_created_at = 0;
+	ParamListInfo params = MakeParams(NPARAMS);
+	PreparedQuery *query;
+	int			key = 0;
+	int			i;
 
-	if (filters->starting_after != NULL)
-		cursor_created_at = CursorCreatedAt(filters);
+	InitScope(scope, &request->principal, request->include_deleted);
+	SetParam(params, P_ORG_ID, UUIDOID, UUIDPGetDatum(&request->principal.org_id), false);
+	for (i = 0; i < NUM_FILTERS; i++)
+	{
+		if (!request->filter_given[i])
+			continue;
+		SetParam(params, P_FIRST_FILTER + i, filter_table[i].param_type,
+				 request->filter_value[i], false);
+		key |= KEY_FILTER(i);
+	}
+	if (request->starting_after != NULL)
+	{
+		SetParam(params, P_CURSOR_CREATED_AT, TIMESTAMPTZOID,
+				 TimestampTzGetDatum(CursorCreatedAt(request)), false);
+		SetParam(params, P_CURSOR_ID, UUIDOID,
+				 UUIDPGetDatum(request->starting_after), false);
+		key |= KEY_CURSOR;
+	}
+	if (kind == READ_ROWS && limit_rows > 0)
+	{
+		SetParam(params, P_LIMIT, INT8OID, Int64GetDatum(limit_rows), false);
+		key |= KEY_LIMIT;
+	}
+	if (request->id != NULL)
+	{
+		SetParam(params, P_ID, UUIDOID, UUIDPGetDatum(request->id), false);
+		key |= KEY_ID;
+	}
+	if (request->include_deleted)
+		key |= KEY_INCLUDE_DELETED;
+	if (kind == READ_ROWS && !request->include_output)
+		key |= KEY_NO_OUTPUT;
 
-	params->numParams = NPARAMS;
-	SetParam(params, P_ORG_ID, UUIDOID, UUIDPGetDatum(&filters->org_id), false);
-	SetParam(params, P_FLOW_EXECUTION_ID, UUIDOID,
-			 UUIDPGetDatum(filters->flow_execution_id), filters->flow_execution_id == NULL);
-	SetParam(params, P_TASK_NAME, TEXTOID,
-			 PointerGetDatum(filters->task_name), filters->task_name == NULL);
-	SetParam(params, P_STATUSES, status_array_type,
-			 PointerGetDatum(filters->statuses), filters->statuses == NULL);
-	SetParam(params, P_TAGS, TEXTARRAYOID,
-			 PointerGetDatum(filters->tags), filters->tags == NULL);
-	SetParam(params, P_SUMMARY, JSONBOID,
-			 PointerGetDatum(filters->summary_contains), filters->summary_contains == NULL);
-	SetParam(params, P_CREATED_AFTER, TIMESTAMPTZOID,
-			 TimestampTzGetDatum(filters->created_after), !filters->has_created_after);
-	SetParam(params, P_CREATED_BEFORE, TIMESTAMPTZOID,
-			 TimestampTzGetDatum(filters->created_before), !filters->has_created_before);
-	SetParam(params, P_CURSOR_CREATED_AT, TIMESTAMPTZOID,
-			 TimestampTzGetDatum(cursor_created_at), filters->starting_after == NULL);
-	SetParam(params, P_CURSOR_ID, UUIDOID,
-			 UUIDPGetDatum(filters->starting_after), filters->starting_after == NULL);
-	SetParam(params, P_LIMIT, INT8OID, Int64GetDatum(limit_rows), limit_rows <= 0);
-	SetParam(params, P_ID, UUIDOID, UUIDPGetDatum(filters->id), filters->id == NULL);
-
-	if (filters->flow_execution_id != NULL)
-		mask |= F_FLOW_EXECUTION_ID;
-	if (filters->task_name != NULL)
-		mask |= F_TASK_NAME;
-	if (filters->statuses != NULL)
-		mask |= F_STATUSES;
-	if (filters->tags != NULL)
-		mask |= F_TAGS;
-	if (filters->summary_contains != NULL)
-		mask |= F_SUMMARY;
-	if (filters->has_created_after)
-		mask |= F_CREATED_AFTER;
-	if (filters->has_created_before)
-		mask |= F_CREATED_BEFORE;
-	if (filters->include_deleted)
-		mask |= F_INCLUDE_DELETED;
-	if (filters->starting_after != NULL)
-		mask |= F_CURSOR;
-	if (limit_rows > 0)
-		mask |= F_LIMIT;
-	if (filters->id != NULL)
-		mask |= F_ID;
-
-	*bound_params = params;
-	return FilterQuery(kind, mask, status_array_type);
-}
-
-/*
- * ExecuteFilterQuery
- *		Run the query of kind for filters (the caller is connected to SPI):
- *		rows go to dest, or into SPI_tuptable when dest is NULL.  limit_rows
- *		as for BindFilterQuery.
- */
-int
-ExecuteFilterQuery(FilterQueryKind kind, TaskOutputFilters *filters,
-				   int64 limit_rows, DestReceiver *dest)
-{
-	ParamListInfo params;
-	PreparedQuery *query = BindFilterQuery(kind, filters, limit_rows, &params);
-
-	return ExecutePreparedQueryWithParams(query, params, true, dest);
-}
-
-/*
- * OpenFilterCursor
- *		Open a cursor over the rows that match filters, in list order (the
- *		caller is connected to SPI).  It lives until it is closed or the
- *		transaction ends, across SPI connections.
- */
-Portal
-OpenFilterCursor(TaskOutputFilters *filters)
-{
-	ParamListInfo params;
-	PreparedQuery *query = BindFilterQuery(FILTER_QUERY_ROWS, filters,
-										   filters->limit, &params);
-
-	return SPI_cursor_open_with_paramlist(NULL, PreparedQueryPlan(query),
-										  params, true);
+	query = ReadQuery(kind, key);
+	for (i = 0; i < NPARAMS; i++)
+		params->params[i].ptype = query->argtypes[i];
+	*params_out = params;
+	return query;
 }

@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * filters.h
- *		The filters of the read API, and the queries they make.
+ *		What a read asks for: the read API's filters and options, read from
+ *		a function's arguments by name, and the statement that answers it.
  *
  * src/filters.h
  *
@@ -12,59 +13,49 @@
 
 #include "fmgr.h"
 #include "nodes/params.h"
-#include "tcop/dest.h"
-#include "utils/portal.h"
-#include "utils/array.h"
-#include "utils/jsonb.h"
-#include "utils/timestamp.h"
-#include "utils/uuid.h"
+
+#include "authorization.h"
+#include "query.h"
+
+/* The conditions, one per row of the table in filters.c, in its order */
+typedef enum FilterId
+{
+	FILTER_FLOW_EXECUTION_ID,
+	FILTER_TASK_NAME,
+	FILTER_STATUS,
+	FILTER_TAGS,
+	FILTER_SUMMARY_CONTAINS,
+	FILTER_CREATED_AFTER,
+	FILTER_CREATED_BEFORE,
+	NUM_FILTERS
+} FilterId;
 
 #define MAX_LIMIT 10000
 
-/* What a read asks for: the tenant, the SPEC's filters, a page window */
-typedef struct TaskOutputFilters
+typedef struct ReadRequest
 {
-	pg_uuid_t	org_id;
-	pg_uuid_t  *flow_execution_id;	/* NULL: any */
-	text	   *task_name;		/* NULL: any */
-	ArrayType  *statuses;		/* NULL: any not deleted; else any listed */
-	ArrayType  *tags;			/* NULL: any; else all listed */
-	Jsonb	   *summary_contains;	/* NULL: any; else summary @> this */
-	bool		has_created_after;
-	TimestampTz created_after;	/* exclusive */
-	bool		has_created_before;
-	TimestampTz created_before; /* exclusive */
+	Principal	principal;
+	Datum		filter_value[NUM_FILTERS];
+	bool		filter_given[NUM_FILTERS];
 	bool		include_output;
-	bool		include_deleted;
-	int64		limit;			/* 0: all */
+	bool		include_deleted;	/* an administrator's request */
+	int64		limit;			/* 0: no limit */
 	pg_uuid_t  *starting_after; /* NULL: from the newest */
-	pg_uuid_t  *id;				/* NULL: any; else just this output */
-} TaskOutputFilters;
+	pg_uuid_t  *id;				/* the "id" argument, NULL when none */
+} ReadRequest;
 
-/* Argument positions of the filters in a read function's signature */
-typedef struct FilterArguments
+/* What a read statement makes of the matching rows */
+typedef enum ReadKind
 {
-	int			flow_execution_id;	/* -1 where the function has none */
-	int			first_common;	/* task_name; the other 7 follow it */
-	int			limit;			/* -1 where the function has none */
-	int			starting_after; /* -1 where the function has none */
-} FilterArguments;
+	READ_ROWS,					/* the task_output columns, in list order */
+	READ_COUNT,					/* count(*) */
+	NUM_READ_KINDS
+} ReadKind;
 
-/* What a query makes of the matching rows */
-typedef enum FilterQueryKind
-{
-	FILTER_QUERY_ROWS,			/* the task_output columns, in list order */
-	FILTER_QUERY_COUNT,			/* count(*) */
-	FILTER_QUERY_KINDS
-} FilterQueryKind;
-
-extern void ReadFilterArguments(FunctionCallInfo fcinfo,
-								const FilterArguments *positions,
-								TaskOutputFilters *filters);
-extern void InitFilters(TaskOutputFilters *filters);
-extern int	ExecuteFilterQuery(FilterQueryKind kind, TaskOutputFilters *filters,
-							   int64 limit_rows, DestReceiver *dest);
-extern Portal OpenFilterCursor(TaskOutputFilters *filters);
-extern void RequireAdminForDeleted(const TaskOutputFilters *filters);
+extern void ReadRequestFromArguments(FunctionCallInfo fcinfo, ReadRequest *request);
+extern void SetFilter(ReadRequest *request, FilterId filter, Datum value);
+extern PreparedQuery *BindReadQuery(ReadKind kind, ReadRequest *request,
+									int64 limit_rows, ParamListInfo *params,
+									StatementScope *scope);
 
 #endif							/* TASK_OUTPUTS_FILTERS_H */

@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * flow_executions.h
- *		The write path's questions about a flow execution: visible? locked?
+ *		Flow executions: their trigger, and what the write path asks of
+ *		them (visible? locked?).
  *
  * src/flow_executions.h
  *
@@ -10,8 +11,10 @@
 #ifndef TASK_OUTPUTS_FLOW_EXECUTIONS_H
 #define TASK_OUTPUTS_FLOW_EXECUTIONS_H
 
-extern bool FlowExecutionVisible(Datum org_id, Datum id);
-extern bool FlowExecutionVisibleOnce(Datum org_id, Datum id);
-extern bool LockFlowExecutionOnce(Datum org_id, Datum id);
+#include "authorization.h"
+
+extern bool FlowExecutionVisible(const Principal *writer, Datum org_id, Datum id);
+extern bool FlowExecutionVisibleOnce(const Principal *writer, Datum org_id, Datum id);
+extern bool LockFlowExecutionOnce(const Principal *writer, Datum org_id, Datum id);
 
 #endif							/* TASK_OUTPUTS_FLOW_EXECUTIONS_H */

@@ -17,8 +17,9 @@
  * re-checks, under the row lock, that the output is still deleted and old
  * enough: an output restored concurrently is skipped, and an output purged
  * first makes the concurrent restore find nothing (PT404).  The purge
- * works on the current organization's rows, through row-level security
- * like everything else.
+ * works on the current organization's rows, in the administrator's scope,
+ * through row-level security like everything else.  Its statements' status
+ * conditions come from the status machine.
  *
  * src/purge.c
  *
@@ -32,12 +33,15 @@
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/memutils.h"
 #include "utils/timestamp.h"
 #include "utils/uuid.h"
 
+#include "authorization.h"
+#include "errors.h"
+#include "purge.h"
 #include "query.h"
-#include "task_outputs.h"
-#include "triggers.h"
+#include "status.h"
 
 PG_FUNCTION_INFO_V1(purge_task_outputs);
 
@@ -45,27 +49,47 @@ PG_FUNCTION_INFO_V1(purge_task_outputs);
 
 static bool purge_in_progress = false;
 
+/* both built on first use, see PurgeQueries */
 static PreparedQuery purge_count_query = {
-	"SELECT pg_catalog.count(*) FROM task_outputs.outputs"
-	" WHERE organization_id OPERATOR(pg_catalog.=) $1"
-	" AND status OPERATOR(pg_catalog.=) 'deleted'::task_outputs.task_output_status"
-	" AND updated_at OPERATOR(pg_catalog.<) $2",
-	2, {UUIDOID, TIMESTAMPTZOID}
+	NULL, 2, {UUIDOID, TIMESTAMPTZOID}, .reader = true
 };
 
 static PreparedQuery purge_batch_query = {
-	"DELETE FROM task_outputs.outputs"
-	" WHERE organization_id OPERATOR(pg_catalog.=) $1"
-	" AND status OPERATOR(pg_catalog.=) 'deleted'::task_outputs.task_output_status"
-	" AND updated_at OPERATOR(pg_catalog.<) $2"
-	" AND id OPERATOR(pg_catalog.=) ANY (ARRAY("
-	"  SELECT id FROM task_outputs.outputs"
-	"  WHERE organization_id OPERATOR(pg_catalog.=) $1"
-	"  AND status OPERATOR(pg_catalog.=) 'deleted'::task_outputs.task_output_status"
-	"  AND updated_at OPERATOR(pg_catalog.<) $2"
-	"  ORDER BY updated_at LIMIT $3))",
-	3, {UUIDOID, TIMESTAMPTZOID, INT8OID}
+	NULL, 3, {UUIDOID, TIMESTAMPTZOID, INT8OID}
 };
+
+/*
+ * PurgeQueries
+ *		Build the purge's statements: the deleted outputs of organization $1
+ *		deleted before $2 (counted; deleted $3 at a time).
+ */
+static void
+PurgeQueries(void)
+{
+	char	   *deleted;
+
+	if (purge_count_query.sql != NULL)
+		return;
+	deleted = StatusLiteral(OUTPUT_DELETED);
+	purge_batch_query.sql = MemoryContextStrdup(TopMemoryContext,
+												psprintf("DELETE FROM task_outputs.outputs"
+														 " WHERE organization_id OPERATOR(pg_catalog.=) $1"
+														 " AND status OPERATOR(pg_catalog.=) %s"
+														 " AND updated_at OPERATOR(pg_catalog.<) $2"
+														 " AND id OPERATOR(pg_catalog.=) ANY (ARRAY("
+														 "  SELECT id FROM task_outputs.outputs"
+														 "  WHERE organization_id OPERATOR(pg_catalog.=) $1"
+														 "  AND status OPERATOR(pg_catalog.=) %s"
+														 "  AND updated_at OPERATOR(pg_catalog.<) $2"
+														 "  ORDER BY updated_at LIMIT $3))",
+														 deleted, deleted));
+	purge_count_query.sql = MemoryContextStrdup(TopMemoryContext,
+												psprintf("SELECT pg_catalog.count(*) FROM task_outputs.outputs"
+														 " WHERE organization_id OPERATOR(pg_catalog.=) $1"
+														 " AND status OPERATOR(pg_catalog.=) %s"
+														 " AND updated_at OPERATOR(pg_catalog.<) $2",
+														 deleted));
+}
 
 /*
  * PurgeInProgress
@@ -83,13 +107,13 @@ PurgeInProgress(void)
  *		by batch; returns how many.
  */
 static int64
-PurgeBatches(Datum *args)
+PurgeBatches(StatementScope *scope, Datum *args)
 {
 	int64		total = 0;
 
 	for (;;)
 	{
-		int			rc = ExecutePreparedQuery(&purge_batch_query, args, NULL, false, 0);
+		int			rc = RunQuery(&purge_batch_query, scope, args, NULL, false, 0);
 
 		if (rc != SPI_OK_DELETE)
 			ReportUnexpectedSPIResult("purge", rc);
@@ -110,7 +134,8 @@ PurgeBatches(Datum *args)
 Datum
 purge_task_outputs(PG_FUNCTION_ARGS)
 {
-	pg_uuid_t	org_id;
+	Principal	principal;
+	StatementScope scope;
 	TimestampTz now = GetCurrentTransactionStartTimestamp();
 	Datum		cutoff;
 	bool		dry_run;
@@ -118,47 +143,50 @@ purge_task_outputs(PG_FUNCTION_ARGS)
 	volatile int64 result = 0;
 	int			rc;
 
-	RequireAuthorizedOrgId(&org_id);
-	if (PG_ARGISNULL(0))
-		ReportInvalidArgument("older_than", "older_than must not be null.");
+	RequirePrincipal(&principal);
+	RequireAdmin("purge task outputs");
+	RequireArgument(fcinfo, 0, "older_than");
 	dry_run = PG_ARGISNULL(1) ? false : PG_GETARG_BOOL(1);
 	cutoff = DirectFunctionCall2(timestamptz_mi_interval,
 								 TimestampTzGetDatum(now), PG_GETARG_DATUM(0));
 	if (DatumGetTimestampTz(cutoff) > now)
-		ReportInvalidArgument("older_than",
-							  psprintf("older_than must not be negative; it is \"%s\".",
-									   DatumGetCString(DirectFunctionCall1(interval_out,
-																		   PG_GETARG_DATUM(0)))));
+		ereport(ERROR,
+				(errcode(ERRCODE_TASK_OUTPUTS_BAD_REQUEST),
+				 errmsg("invalid older_than"),
+				 errdetail("Argument \"older_than\" must not be negative; it is \"%s\".",
+						   DatumGetCString(DirectFunctionCall1(interval_out,
+															   PG_GETARG_DATUM(0))))));
 
-	args[0] = UUIDPGetDatum(&org_id);
+	PurgeQueries();
+	InitScope(&scope, &principal, true);
+	args[0] = UUIDPGetDatum(&principal.org_id);
 	args[1] = cutoff;
 	args[2] = Int64GetDatum(PURGE_BATCH_ROWS);
 
-	if ((rc = SPI_connect()) != SPI_OK_CONNECT)
-		ReportUnexpectedSPIResult("SPI_connect", rc);
 	if (dry_run)
 	{
-		bool		isnull;
+		ParamListInfo params = MakeParams(2);
+		Datum		count;
 
-		rc = ExecutePreparedQuery(&purge_count_query, args, NULL, true, 1);
-		if (rc != SPI_OK_SELECT || SPI_processed != 1)
-			ReportUnexpectedSPIResult("purge count", rc);
-		result = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
-											 SPI_tuptable->tupdesc, 1, &isnull));
+		SetParam(params, 1, UUIDOID, args[0], false);
+		SetParam(params, 2, TIMESTAMPTZOID, args[1], false);
+		if (!RunReaderForValue(&purge_count_query, &scope, params, &count))
+			elog(ERROR, "purge count returned no row");
+		PG_RETURN_INT64(DatumGetInt64(count));
 	}
-	else
+
+	if ((rc = SPI_connect()) != SPI_OK_CONNECT)
+		ReportUnexpectedSPIResult("SPI_connect", rc);
+	purge_in_progress = true;
+	PG_TRY();
 	{
-		purge_in_progress = true;
-		PG_TRY();
-		{
-			result = PurgeBatches(args);
-		}
-		PG_FINALLY();
-		{
-			purge_in_progress = false;
-		}
-		PG_END_TRY();
+		result = PurgeBatches(&scope, args);
 	}
+	PG_FINALLY();
+	{
+		purge_in_progress = false;
+	}
+	PG_END_TRY();
 	if ((rc = SPI_finish()) != SPI_OK_FINISH)
 		ReportUnexpectedSPIResult("SPI_finish", rc);
 

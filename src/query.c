@@ -1,19 +1,43 @@
 /*-------------------------------------------------------------------------
  *
  * query.c
- *		The extension's SQL statements: prepared once, run through SPI.
+ *		The extension's own SQL statements: prepared once, run as the
+ *		service role in the scope of the API's caller.
  *
- * Every statement is fully schema-qualified, takes its values as
- * out-of-line parameters and is prepared once per backend and kept with
- * SPI_keepplan; the plan cache replans it when the tables change or the
- * user changes (row-level security depends on the user).  The caller is
- * connected to SPI.
+ * Every statement is fully schema-qualified (so the caller's search_path
+ * cannot change its meaning), takes its values as out-of-line parameters,
+ * and is prepared once per backend and kept with SPI_keepplan.
  *
- * An error raised inside one of these statements (by a trigger's rule, a
- * key, row-level security) would carry a CONTEXT line quoting the
- * extension's internal SQL.  That line says nothing to the caller, who
- * called an API function, so it is removed before the error goes on; every
- * other context line is kept.
+ * The statements run as task_outputs_service (catalog.c), the role that
+ * holds the tables' privileges: tenant roles hold none, so that they can
+ * neither read the tables around the API, nor lock them, nor see the
+ * planner's estimates over everyone's rows.  Row-level security applies to
+ * the service role: for the length of each statement this file pushes a
+ * StatementScope (authorization.c) with the caller's authorized
+ * organization, which the policies read; the statements also name the
+ * tenant explicitly, so RLS is defence in depth, and the plan cache, keyed
+ * on the user for plans that depend on RLS, keeps one plan for all
+ * callers.  The switch is a security-restricted operation and is undone
+ * however the statement ends.
+ *
+ * Reader statements are planned as cursors that should start fast (the
+ * readers render rows as they come), never in parallel, and run without
+ * JIT (a few microseconds of work per row does not pay for compiling);
+ * so a big tenant's list is an index scan in the list's order, not a scan
+ * of everyone's rows sorted, whatever share of the table the tenant holds.
+ * They run through the executor directly, each row handed to a
+ * DestReceiver as it is produced: no SPI tuple table, and a ReaderStream
+ * keeps one running across calls (export_task_outputs) the way SQL
+ * functions evaluate lazily: its executor state lives in the caller's
+ * memory, its plan is pinned by the resource owner of the statement that
+ * drives it (a cursor's portal, which outlives COMMIT of a holdable cursor
+ * and ROLLBACK TO SAVEPOINT), under which its executor always runs, and it
+ * produces one row per call.
+ *
+ * Statements that write run through SPI.  An error raised inside one (by
+ * a trigger's rule, a key, row-level security) would carry a CONTEXT line
+ * quoting the extension's internal SQL, which says nothing to the caller
+ * of an API function; that line is removed before the error goes on.
  *
  * src/query.c
  *
@@ -22,41 +46,214 @@
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "executor/executor.h"
 #include "executor/spi.h"
+#include "jit/jit.h"
+#include "miscadmin.h"
+#include "nodes/parsenodes.h"
+#include "utils/datum.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
+#include "utils/plancache.h"
+#include "utils/rls.h"
 #include "utils/snapmgr.h"
 
+#include "catalog.h"
 #include "compat.h"
+#include "errors.h"
 #include "query.h"
-#include "task_outputs.h"
+
+/* what running as the service role changed, to undo */
+typedef struct ServiceSwitch
+{
+	Oid			save_userid;
+	int			save_sec_context;
+	int			guc_nestlevel;	/* -1: no setting changed */
+	StatementScope *scope;
+} ServiceSwitch;
+
+/* the scopes of the statements running, innermost first */
+static StatementScope *scope_top = NULL;
+static bool callbacks_registered = false;
+
+struct ReaderStream
+{
+	PreparedQuery *query;
+	StatementScope scope;
+	QueryDesc  *query_desc;
+	CachedPlan *cplan;
+	ResourceOwner owner;		/* the plan is pinned with it */
+	bool		done;
+};
+
+/*
+ * InitScope
+ *		The scope of a statement run for principal; sees_deleted lets it read
+ *		soft-deleted rows.
+ */
+void
+InitScope(StatementScope *scope, const Principal *principal, bool sees_deleted)
+{
+	memset(scope, 0, sizeof(*scope));
+	scope->org_id = principal->org_id;
+	scope->is_admin = principal->is_admin;
+	scope->sees_deleted = sees_deleted;
+}
+
+static void
+ForgetScopes(XactEvent event, void *arg)
+{
+	/* every scope is left by now; an error unwound them all */
+	scope_top = NULL;
+}
+
+/*
+ * ActiveScope
+ *		The scope of the statement running, when the current user is the
+ *		service role; else NULL.  Only this file's C code switches to the
+ *		service role, and only for its statements, in their scope.
+ */
+const StatementScope *
+ActiveScope(void)
+{
+	if (scope_top == NULL || !IsServiceRole(GetUserId()))
+		return NULL;
+	return scope_top;
+}
+
+/*
+ * EnterService
+ *		Become the service role, in scope, for one statement of query (an
+ *		as_caller query stays the current user, with no scope).  The plans
+ *		depend on row-level security, which row_security = off would turn
+ *		into an error, so it is turned on for the statement; index_scan
+ *		disables sequential scans for it.
+ */
+static void
+EnterService(ServiceSwitch *sw, StatementScope *scope, PreparedQuery *query)
+{
+	bool		index_scan = query->index_scan;
+
+	GetUserIdAndSecContext(&sw->save_userid, &sw->save_sec_context);
+	sw->guc_nestlevel = -1;
+	sw->scope = query->as_caller ? NULL : scope;
+	if (!row_security || index_scan)
+	{
+		sw->guc_nestlevel = NewGUCNestLevel();
+		if (!row_security)
+			(void) set_config_option("row_security", "on", PGC_USERSET, PGC_S_SESSION,
+									 GUC_ACTION_SAVE, true, 0, false);
+		if (index_scan)
+			(void) set_config_option("enable_seqscan", "off", PGC_USERSET, PGC_S_SESSION,
+									 GUC_ACTION_SAVE, true, 0, false);
+	}
+	if (query->as_caller)
+		return;
+	SetUserIdAndSecContext(ServiceRole(), sw->save_sec_context |
+						   SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION);
+	if (!callbacks_registered)
+	{
+		RegisterXactCallback(ForgetScopes, NULL);
+		callbacks_registered = true;
+	}
+	scope->outer = scope_top;
+	scope_top = scope;
+}
+
+static void
+LeaveService(ServiceSwitch *sw)
+{
+	if (sw->scope != NULL)
+	{
+		Assert(scope_top == sw->scope);
+		scope_top = sw->scope->outer;
+	}
+	SetUserIdAndSecContext(sw->save_userid, sw->save_sec_context);
+	if (sw->guc_nestlevel >= 0)
+		AtEOXact_GUC(true, sw->guc_nestlevel);
+}
 
 /*
  * PreparedQueryPlan
- *		The kept plan of query, prepared on first use.
+ *		The kept plan of query, prepared on first use, as the role it runs
+ *		as (row-level security is applied when a statement is rewritten, for
+ *		the current user).
  */
-SPIPlanPtr
-PreparedQueryPlan(PreparedQuery *query)
+static SPIPlanPtr
+PreparedQueryPlan(PreparedQuery *query, StatementScope *scope)
 {
-	if (query->plan == NULL)
-	{
-		SPIPlanPtr	plan = SPI_prepare(query->sql, query->nargs, query->argtypes);
+	ServiceSwitch sw;
+	SPIPlanPtr	plan;
+	int			rc;
 
+	if (query->plan != NULL)
+		return query->plan;
+
+	RequireExtensionSchema();
+	EnterService(&sw, scope, query);
+	PG_TRY();
+	{
+		if ((rc = SPI_connect()) != SPI_OK_CONNECT)
+			ReportUnexpectedSPIResult("SPI_connect", rc);
+		/* no CURSOR_OPT_PARALLEL_OK: the rows are rendered by this backend */
+		plan = SPI_prepare_cursor(query->sql, query->nargs, query->argtypes,
+								  query->reader ? CURSOR_OPT_FAST_PLAN : 0);
 		if (plan == NULL)
 			ReportUnexpectedSPIResult("SPI_prepare", SPI_result);
 		if (SPI_keepplan(plan) != 0)
 			elog(ERROR, "SPI_keepplan failed");
-		query->plan = plan;
+		if ((rc = SPI_finish()) != SPI_OK_FINISH)
+			ReportUnexpectedSPIResult("SPI_finish", rc);
 	}
-	return query->plan;
+	PG_CATCH();
+	{
+		LeaveService(&sw);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	LeaveService(&sw);
+	query->plan = plan;
+	return plan;
+}
+
+/*
+ * MakeParams
+ *		A parameter list of nparams parameters, all null until set.
+ */
+ParamListInfo
+MakeParams(int nparams)
+{
+	ParamListInfo params = makeParamList(nparams);
+	int			i;
+
+	params->numParams = nparams;
+	for (i = 0; i < nparams; i++)
+	{
+		params->params[i].isnull = true;
+		params->params[i].pflags = PARAM_FLAG_CONST;
+	}
+	return params;
+}
+
+void
+SetParam(ParamListInfo params, int position, Oid type, Datum value, bool isnull)
+{
+	ParamExternData *param = &params->params[position - 1];
+
+	param->ptype = type;
+	param->pflags = PARAM_FLAG_CONST;
+	param->value = value;
+	param->isnull = isnull;
 }
 
 /*
  * RethrowWithoutStatementContext
  *		Re-throw the error being handled, without the context line that SPI
- *		added for query's own text.  Called in a PG_CATCH block.
+ *		added for query's own text.  Called in a PG_CATCH block, after the
+ *		service role has been left.
  */
-static void
+pg_noreturn static void
 RethrowWithoutStatementContext(PreparedQuery *query, MemoryContext context)
 {
 	ErrorData  *edata;
@@ -81,112 +278,332 @@ RethrowWithoutStatementContext(PreparedQuery *query, MemoryContext context)
 }
 
 /*
- * ExecutePreparedQuery
- *		SPI_execute_plan on query's kept plan.
+ * RunQuery
+ *		SPI_execute_plan of query's kept plan, as the service role in scope;
+ *		the caller is connected to SPI.
  */
 int
-ExecutePreparedQuery(PreparedQuery *query, Datum *values, const char *nulls,
-			 bool read_only, long count)
+RunQuery(PreparedQuery *query, StatementScope *scope, Datum *values,
+		 const char *nulls, bool read_only, long count)
 {
 	MemoryContext context = CurrentMemoryContext;
-	SPIPlanPtr	plan = PreparedQueryPlan(query);
+	SPIPlanPtr	plan = PreparedQueryPlan(query, scope);
+	ServiceSwitch sw;
 	int			rc = 0;
 
+	EnterService(&sw, scope, query);
 	PG_TRY();
 	{
 		rc = SPI_execute_plan(plan, values, nulls, read_only, count);
 	}
 	PG_CATCH();
 	{
+		LeaveService(&sw);
 		RethrowWithoutStatementContext(query, context);
 	}
 	PG_END_TRY();
+	LeaveService(&sw);
 	return rc;
 }
 
 /*
- * ExecutePreparedQueryLatest
- *		Run query's kept plan on the latest snapshot:
- *		it sees every row committed so far, even in a transaction whose own
- *		snapshot is older.  In REPEATABLE READ and SERIALIZABLE the
- *		transaction's snapshot is the crosscheck, so changing a row that it
- *		cannot see is a serialization failure rather than a silent miss (as
- *		the foreign-key triggers do it).
- *
- * With query->index_scan, the plan is made (and remade, whenever the plan
- * cache decides to) with enable_seqscan off, set for this statement only;
- * an error unwinds the setting with the (sub)transaction.
+ * RunQueryOnLatestSnapshot
+ *		RunQuery on the latest snapshot: the statement sees every row
+ *		committed so far, even in a transaction whose own snapshot is older.
+ *		In REPEATABLE READ and SERIALIZABLE the transaction's snapshot is the
+ *		crosscheck, so changing a row that it cannot see is a serialization
+ *		failure rather than a silent miss (as the foreign-key triggers do).
  */
 int
-ExecutePreparedQueryLatest(PreparedQuery *query, Datum *values, const char *nulls,
-						   bool read_only, long count)
+RunQueryOnLatestSnapshot(PreparedQuery *query, StatementScope *scope,
+						 Datum *values, const char *nulls)
 {
 	MemoryContext context = CurrentMemoryContext;
-	SPIPlanPtr	plan = PreparedQueryPlan(query);
+	SPIPlanPtr	plan = PreparedQueryPlan(query, scope);
 	Snapshot	crosscheck = IsolationUsesXactSnapshot() ? GetTransactionSnapshot()
 		: InvalidSnapshot;
-	int			save_nestlevel = -1;
+	ServiceSwitch sw;
 	int			rc = 0;
 
-	if (query->index_scan)
-	{
-		save_nestlevel = NewGUCNestLevel();
-		(void) set_config_option("enable_seqscan", "off", PGC_USERSET, PGC_S_SESSION,
-								 GUC_ACTION_SAVE, true, 0, false);
-	}
+	EnterService(&sw, scope, query);
 	PG_TRY();
 	{
 		rc = SPI_execute_snapshot(plan, values, nulls, GetLatestSnapshot(),
-								  crosscheck, read_only, true, count);
+								  crosscheck, false, true, 0);
 	}
 	PG_CATCH();
 	{
+		LeaveService(&sw);
 		RethrowWithoutStatementContext(query, context);
 	}
 	PG_END_TRY();
-	if (save_nestlevel >= 0)
-		AtEOXact_GUC(true, save_nestlevel);
+	LeaveService(&sw);
 	return rc;
 }
 
 /*
- * ExecutePreparedQueryWithParams
- *		Run query's kept plan with params; each row goes to dest as the
- *		executor produces it, or, when dest is NULL, into SPI_tuptable.
+ * StartReader
+ *		Plan query for params (the plan pinned with the current resource
+ *		owner) and start its executor in the current memory context, rows
+ *		going to dest.  The caller is the service role, in scope.
  */
-int
-ExecutePreparedQueryWithParams(PreparedQuery *query, ParamListInfo params,
-							   bool read_only, DestReceiver *dest)
+static QueryDesc *
+StartReader(PreparedQuery *query, StatementScope *scope, ParamListInfo params,
+			DestReceiver *dest, int eflags, CachedPlan **cplan_out)
 {
-	MemoryContext context = CurrentMemoryContext;
-	SPIPlanPtr	plan = PreparedQueryPlan(query);
-	int			rc = 0;
+	SPIPlanPtr	plan = PreparedQueryPlan(query, scope);
+	CachedPlanSource *plansource = linitial(SPI_plan_get_plan_sources(plan));
+	CachedPlan *cplan;
+	PlannedStmt *stmt;
+	QueryDesc  *query_desc;
 
+	cplan = GetCachedPlan(plansource, params, CurrentResourceOwner, NULL);
+	if (list_length(cplan->stmt_list) != 1)
+		elog(ERROR, "a reader statement must plan to one statement");
+	stmt = linitial_node(PlannedStmt, cplan->stmt_list);
+	if (stmt->jitFlags != PGJIT_NONE)
+	{
+		/* the plan is shared: turn JIT off in a copy of its top node */
+		PlannedStmt *copy = palloc(sizeof(PlannedStmt));
+
+		memcpy(copy, stmt, sizeof(PlannedStmt));
+		copy->jitFlags = PGJIT_NONE;
+		stmt = copy;
+	}
+	query_desc = CreateQueryDesc(stmt, plansource->query_string,
+								 GetActiveSnapshot(), InvalidSnapshot,
+								 dest, params, NULL, 0);
+	ExecutorStart(query_desc, eflags);
+	*cplan_out = cplan;
+	return query_desc;
+}
+
+static void
+EndReader(QueryDesc *query_desc)
+{
+	ExecutorFinish(query_desc);
+	ExecutorEnd(query_desc);
+	FreeQueryDesc(query_desc);
+}
+
+/*
+ * RunReader
+ *		Run reader statement query with params as the service role in scope,
+ *		each row going to dest as the executor produces it; returns the
+ *		number of rows.
+ */
+uint64
+RunReader(PreparedQuery *query, StatementScope *scope, ParamListInfo params,
+		  DestReceiver *dest)
+{
+	ServiceSwitch sw;
+	volatile bool pushed_snapshot = false;
+	uint64		processed = 0;
+
+	Assert(query->reader);
+	if (!ActiveSnapshotSet())
+	{
+		PushActiveSnapshot(GetTransactionSnapshot());
+		pushed_snapshot = true;
+	}
+	EnterService(&sw, scope, query);
 	PG_TRY();
 	{
-		if (dest != NULL)
-			rc = CompatExecutePlanToReceiver(plan, params, read_only, dest);
-		else
-			rc = SPI_execute_plan_with_paramlist(plan, params, read_only, 0);
+		CachedPlan *cplan;
+		QueryDesc  *query_desc = StartReader(query, scope, params, dest, 0, &cplan);
+
+		CompatExecutorRun(query_desc, ForwardScanDirection, 0);
+		processed = query_desc->estate->es_processed;
+		EndReader(query_desc);
+		ReleaseCachedPlan(cplan, CurrentResourceOwner);
 	}
 	PG_CATCH();
 	{
-		RethrowWithoutStatementContext(query, context);
+		LeaveService(&sw);
+		PG_RE_THROW();
 	}
 	PG_END_TRY();
-	return rc;
+	LeaveService(&sw);
+	if (pushed_snapshot)
+		PopActiveSnapshot();
+	return processed;
+}
+
+/* Keeps the first column of the first row, for RunReaderForValue */
+typedef struct ValueReceiver
+{
+	DestReceiver pub;
+	MemoryContext context;		/* where the value is copied to */
+	bool		found;
+	Datum		value;
+} ValueReceiver;
+
+static bool
+ValueReceiveSlot(TupleTableSlot *slot, DestReceiver *self)
+{
+	ValueReceiver *receiver = (ValueReceiver *) self;
+	Form_pg_attribute attr = TupleDescAttr(slot->tts_tupleDescriptor, 0);
+	MemoryContext oldcontext;
+	bool		isnull;
+	Datum		value;
+
+	if (receiver->found)
+		return true;
+	value = slot_getattr(slot, 1, &isnull);
+	if (isnull)
+		elog(ERROR, "a value statement returned null");
+	oldcontext = MemoryContextSwitchTo(receiver->context);
+	receiver->value = datumCopy(value, attr->attbyval, attr->attlen);
+	MemoryContextSwitchTo(oldcontext);
+	receiver->found = true;
+	return true;
+}
+
+static void
+ValueStartup(DestReceiver *self, int operation, TupleDesc typeinfo)
+{
+}
+
+static void
+ValueShutdown(DestReceiver *self)
+{
+}
+
+static void
+ValueDestroy(DestReceiver *self)
+{
 }
 
 /*
- * ForgetPreparedQuery
- *		Free query's kept plan, so that the next use prepares it again.
+ * RunReaderForValue
+ *		Run reader statement query, which yields one non-null column, and
+ *		copy the value of its first row into *value, in the current memory
+ *		context; false when there is no row.
+ */
+bool
+RunReaderForValue(PreparedQuery *query, StatementScope *scope,
+				  ParamListInfo params, Datum *value)
+{
+	ValueReceiver receiver;
+
+	memset(&receiver, 0, sizeof(receiver));
+	receiver.pub.receiveSlot = ValueReceiveSlot;
+	receiver.pub.rStartup = ValueStartup;
+	receiver.pub.rShutdown = ValueShutdown;
+	receiver.pub.rDestroy = ValueDestroy;
+	receiver.pub.mydest = DestNone;
+	receiver.context = CurrentMemoryContext;
+	(void) RunReader(query, scope, params, (DestReceiver *) &receiver);
+	*value = receiver.value;
+	return receiver.found;
+}
+
+/*
+ * OpenReaderStream
+ *		Start reader statement query, in the current memory context, for
+ *		ReaderStreamNext to produce its rows one at a time into dest.  The
+ *		statement uses the active snapshot (the one of the query that calls
+ *		the API); its plan is pinned with the current resource owner until
+ *		the stream is closed or that owner's cleanup (an error) drops it.
+ */
+ReaderStream *
+OpenReaderStream(PreparedQuery *query, StatementScope *scope,
+				 ParamListInfo params, DestReceiver *dest)
+{
+	ReaderStream *stream = palloc0(sizeof(ReaderStream));
+	ServiceSwitch sw;
+
+	Assert(query->reader);
+	stream->query = query;
+	stream->scope = *scope;
+	stream->owner = CurrentResourceOwner;
+	EnterService(&sw, &stream->scope, stream->query);
+	PG_TRY();
+	{
+		/* no after-trigger context: it would outlive this call */
+		stream->query_desc = StartReader(query, &stream->scope, params, dest,
+										 EXEC_FLAG_SKIP_TRIGGERS,
+										 &stream->cplan);
+	}
+	PG_CATCH();
+	{
+		LeaveService(&sw);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	LeaveService(&sw);
+	return stream;
+}
+
+/*
+ * ReaderStreamNext
+ *		Produce the stream's next row into its receiver; false when there
+ *		are no more.
+ */
+bool
+ReaderStreamNext(ReaderStream *stream)
+{
+	ServiceSwitch sw;
+	bool		produced = false;
+
+	ResourceOwner save_owner = CurrentResourceOwner;
+
+	if (stream->done)
+		return false;
+	PushActiveSnapshot(stream->query_desc->snapshot);
+	EnterService(&sw, &stream->scope, stream->query);
+	CurrentResourceOwner = stream->owner;
+	PG_TRY();
+	{
+		CompatExecutorRun(stream->query_desc, ForwardScanDirection, 1);
+		produced = (stream->query_desc->estate->es_processed > 0);
+	}
+	PG_CATCH();
+	{
+		CurrentResourceOwner = save_owner;
+		LeaveService(&sw);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	CurrentResourceOwner = save_owner;
+	LeaveService(&sw);
+	PopActiveSnapshot();
+	if (!produced)
+		stream->done = true;
+	return produced;
+}
+
+/*
+ * CloseReaderStream
+ *		End the stream's executor and unpin its plan; safe to call twice.
  */
 void
-ForgetPreparedQuery(PreparedQuery *query)
+CloseReaderStream(ReaderStream *stream)
 {
-	if (query->plan != NULL)
+	ServiceSwitch sw;
+	ResourceOwner save_owner = CurrentResourceOwner;
+
+	if (stream->query_desc == NULL)
+		return;
+	PushActiveSnapshot(stream->query_desc->snapshot);
+	EnterService(&sw, &stream->scope, stream->query);
+	CurrentResourceOwner = stream->owner;
+	PG_TRY();
 	{
-		SPI_freeplan(query->plan);
-		query->plan = NULL;
+		EndReader(stream->query_desc);
+		stream->query_desc = NULL;
+		ReleaseCachedPlan(stream->cplan, stream->owner);
+		stream->cplan = NULL;
 	}
+	PG_CATCH();
+	{
+		CurrentResourceOwner = save_owner;
+		LeaveService(&sw);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	CurrentResourceOwner = save_owner;
+	LeaveService(&sw);
+	PopActiveSnapshot();
+	stream->done = true;
 }

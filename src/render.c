@@ -11,8 +11,10 @@
  * JSON array.  The caller resets a per-row memory context after each row:
  * detoasted values and temporary strings are allocated there (a short
  * jsonb or array, most summaries and tags, is unpacked on the stack
- * instead).  Enum labels are looked up once per call and kept, quoted, in
- * the renderer.
+ * instead).  Enum labels are looked up once per renderer and kept, quoted,
+ * in it; a timestamp's text is kept for the next row, keyed by the instant
+ * and the session TimeZone (a streaming export renders across FETCHes,
+ * between which the TimeZone may change).
  *
  * src/render.c
  *
@@ -30,6 +32,7 @@
 #include "utils/lsyscache.h"
 #include "utils/uuid.h"
 
+#include "compat.h"
 #include "json_text.h"
 #include "render.h"
 
@@ -55,12 +58,6 @@ static const struct
 	MEMBER(",\"last_modified_by\":"),
 	MEMBER(",\"created_at\":"),
 	MEMBER(",\"updated_at\":"),
-};
-
-/* the column types the renderer knows, in column order (0: the status enum) */
-static const Oid column_type[TASK_OUTPUT_NATTS] = {
-	UUIDOID, UUIDOID, UUIDOID, TEXTOID, InvalidOid, JSONBOID, JSONBOID,
-	TEXTARRAYOID, TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID,
 };
 
 /* two lowercase hex digits for each byte value */
@@ -100,7 +97,7 @@ typedef union UnpackedShortVarlena
  *		memcpy for a length known only at run time.
  */
 static inline void
-AppendPadded(StringInfo out, const char *s, int len, int copy)
+AppendPadded(JsonBuffer *out, const char *s, int len, int copy)
 {
 	ReserveJsonBytes(out, copy);
 	memcpy(out->data + out->len, s, copy);
@@ -130,38 +127,10 @@ DetoastUnpacked(Datum value, UnpackedShortVarlena *buf)
 	return pg_detoast_datum(v);
 }
 
-/*
- * CheckTaskOutputDescriptor
- *		Fail unless tupdesc has the task_output columns this library was built
- *		for: a mismatch means the SQL objects and the library disagree.
- */
 void
-CheckTaskOutputDescriptor(TupleDesc tupdesc)
-{
-	int			i;
-	bool		ok = (tupdesc->natts == TASK_OUTPUT_NATTS);
-
-	for (i = 0; ok && i < TASK_OUTPUT_NATTS; i++)
-	{
-		Oid			typid = TupleDescAttr(tupdesc, i)->atttypid;
-
-		if (column_type[i] == InvalidOid)
-			ok = type_is_enum(typid);
-		else
-			ok = (typid == column_type[i]);
-	}
-	if (!ok)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("task_output does not have the columns this version of the task_outputs library expects"),
-				 errhint("Run ALTER EXTENSION task_outputs UPDATE, or install the library that matches the extension's version.")));
-}
-
-void
-InitTaskOutputRenderer(TaskOutputRenderer *renderer, bool include_output)
+InitTaskOutputRenderer(TaskOutputRenderer *renderer)
 {
 	memset(renderer, 0, sizeof(*renderer));
-	renderer->include_output = include_output;
 	renderer->cache_context = CurrentMemoryContext;
 }
 
@@ -171,7 +140,7 @@ InitTaskOutputRenderer(TaskOutputRenderer *renderer, bool include_output)
  *		uuid_out to avoid a palloc'd string per value.
  */
 void
-AppendJsonUuid(StringInfo out, pg_uuid_t *uuid)
+AppendJsonUuid(JsonBuffer *out, const pg_uuid_t *uuid)
 {
 	char	   *p;
 	int			i;
@@ -196,7 +165,7 @@ AppendJsonUuid(StringInfo out, pg_uuid_t *uuid)
  *		A text datum as a JSON string.
  */
 void
-AppendJsonText(StringInfo out, Datum value)
+AppendJsonText(JsonBuffer *out, Datum value)
 {
 	text	   *t = DatumGetTextPP(value);
 
@@ -208,7 +177,7 @@ AppendJsonText(StringInfo out, Datum value)
  *		An enum label as a JSON string, from the per-call cache.
  */
 static void
-AppendStatus(TaskOutputRenderer *renderer, StringInfo out, Datum value)
+AppendStatus(TaskOutputRenderer *renderer, JsonBuffer *out, Datum value)
 {
 	Oid			label_oid = DatumGetObjectId(value);
 	int			i;
@@ -224,7 +193,7 @@ AppendStatus(TaskOutputRenderer *renderer, StringInfo out, Datum value)
 
 	{
 		char	   *label = DatumGetCString(DirectFunctionCall1(enum_out, value));
-		StringInfoData quoted;
+		JsonBuffer	quoted;
 		MemoryContext oldcontext;
 
 		if (renderer->nstatuses == RENDER_STATUS_CACHE_SIZE)
@@ -233,14 +202,14 @@ AppendStatus(TaskOutputRenderer *renderer, StringInfo out, Datum value)
 			return;
 		}
 		oldcontext = MemoryContextSwitchTo(renderer->cache_context);
-		initStringInfo(&quoted);
+		InitJsonRow(&quoted);
 		AppendJsonString(&quoted, label, strlen(label));
 		MemoryContextSwitchTo(oldcontext);
 		renderer->status_oids[renderer->nstatuses] = label_oid;
-		renderer->status_json[renderer->nstatuses] = quoted.data;
-		renderer->status_len[renderer->nstatuses] = quoted.len;
+		renderer->status_json[renderer->nstatuses] = quoted.data + quoted.header;
+		renderer->status_len[renderer->nstatuses] = quoted.len - quoted.header;
 		renderer->nstatuses++;
-		appendStringInfoString(out, quoted.data);
+		AppendJsonBytes(out, quoted.data + quoted.header, quoted.len - quoted.header);
 	}
 }
 
@@ -249,14 +218,15 @@ AppendStatus(TaskOutputRenderer *renderer, StringInfo out, Datum value)
  *		A timestamptz datum as to_json renders it, in the session TimeZone.
  */
 void
-AppendJsonTimestamptz(StringInfo out, Datum value)
+AppendJsonTimestamptz(JsonBuffer *out, Datum value)
 {
 	char		buf[MAXDATELEN + 1];
 
 	JsonEncodeDateTime(buf, value, TIMESTAMPTZOID, NULL);
-	appendStringInfoChar(out, '"');
-	appendStringInfoString(out, buf);
-	appendStringInfoChar(out, '"');
+	AppendJsonLiteral(out, "\"");
+	AppendJsonBytes(out, buf, strlen(buf));
+	AppendJsonLiteral(out, "\"");
+	out->data[out->len] = '\0';
 }
 
 /* bytes of a timestamp's text copied whole: "2024-01-01T00:00:00.000001+00:00" */
@@ -268,16 +238,16 @@ StaticAssertDecl(TIMESTAMP_COPY <= sizeof(((RenderedTimestamp *) NULL)->text),
  * AppendCachedTimestamptz
  *		A timestamptz as AppendJsonTimestamptz renders it, reusing the text
  *		of the previous row's value of the same column when it is the same
- *		instant: rows come in created_at order, often in bursts that share a
- *		timestamp, and many rows are written in one transaction.  The
- *		session TimeZone cannot change during one call.
+ *		instant in the same session TimeZone: rows come in created_at order,
+ *		often in bursts that share a timestamp, and many rows are written in
+ *		one transaction.
  */
 static void
-AppendCachedTimestamptz(RenderedTimestamp *cache, StringInfo out, Datum value)
+AppendCachedTimestamptz(RenderedTimestamp *cache, JsonBuffer *out, Datum value)
 {
 	TimestampTz ts = DatumGetTimestampTz(value);
 
-	if (!cache->valid || cache->value != ts)
+	if (!cache->valid || cache->value != ts || cache->zone != session_timezone)
 	{
 		int			len;
 
@@ -287,6 +257,7 @@ AppendCachedTimestamptz(RenderedTimestamp *cache, StringInfo out, Datum value)
 		cache->text[len + 1] = '"';
 		cache->len = len + 2;
 		cache->value = ts;
+		cache->zone = session_timezone;
 		cache->valid = true;
 	}
 	if (cache->len <= TIMESTAMP_COPY)
@@ -301,7 +272,7 @@ AppendCachedTimestamptz(RenderedTimestamp *cache, StringInfo out, Datum value)
  *		Arrays of more than one dimension are left to array_to_json itself.
  */
 static void
-AppendTextArray(StringInfo out, Datum value)
+AppendTextArray(JsonBuffer *out, Datum value)
 {
 	UnpackedShortVarlena buf;
 	ArrayType  *array = (ArrayType *) DetoastUnpacked(value, &buf);
@@ -314,19 +285,19 @@ AppendTextArray(StringInfo out, Datum value)
 		text	   *json = DatumGetTextPP(DirectFunctionCall1(array_to_json,
 															  PointerGetDatum(array)));
 
-		appendBinaryStringInfo(out, VARDATA_ANY(json), VARSIZE_ANY_EXHDR(json));
+		AppendJsonBytes(out, VARDATA_ANY(json), VARSIZE_ANY_EXHDR(json));
 		return;
 	}
 
 	/* walked in place, not deconstructed into palloc'd arrays */
 	nelements = ArrayGetNItems(ARR_NDIM(array), ARR_DIMS(array));
-	array_iter_setup(&it, (AnyArrayType *) array);
+	CompatArrayIterSetup(&it, (AnyArrayType *) array, -1, false, TYPALIGN_INT);
 	AppendJsonBytes(out, "[", 1);
 	for (i = 0; i < nelements; i++)
 	{
 		bool		elemnull;
-		Datum		element = array_iter_next(&it, &elemnull, i, -1, false,
-											  TYPALIGN_INT);
+		Datum		element = CompatArrayIterNext(&it, &elemnull, i, -1, false,
+													  TYPALIGN_INT);
 
 		if (i > 0)
 			AppendJsonBytes(out, ",", 1);
@@ -344,7 +315,7 @@ AppendTextArray(StringInfo out, Datum value)
  *		JSON object.
  */
 void
-RenderTaskOutput(TaskOutputRenderer *renderer, StringInfo out,
+RenderTaskOutput(TaskOutputRenderer *renderer, JsonBuffer *out,
 				 Datum *values, bool *isnull)
 {
 	int			i;
@@ -353,7 +324,7 @@ RenderTaskOutput(TaskOutputRenderer *renderer, StringInfo out,
 	{
 		AppendPadded(out, member_prefix[i].text, member_prefix[i].len,
 					 MEMBER_COPY);
-		if (isnull[i] || (i == TO_OUTPUT && !renderer->include_output))
+		if (isnull[i])
 		{
 			AppendJsonBytes(out, "null", 4);
 			continue;
@@ -389,7 +360,7 @@ RenderTaskOutput(TaskOutputRenderer *renderer, StringInfo out,
 			case TO_UPDATED_AT:
 				AppendCachedTimestamptz(&renderer->updated_at, out, values[i]);
 				break;
-			case TASK_OUTPUT_NATTS:
+			default:
 				elog(ERROR, "unexpected task_output column %d", i);
 		}
 	}

@@ -10,14 +10,15 @@
 #ifndef TASK_OUTPUTS_RENDER_H
 #define TASK_OUTPUTS_RENDER_H
 
-#include "lib/stringinfo.h"
+#include "pgtime.h"
 #include "utils/datetime.h"
 #include "utils/timestamp.h"
 #include "utils/uuid.h"
 
-#include "task_outputs.h"
+#include "json_buffer.h"
+#include "task_output.h"
 
-/* enum labels seen during one call, already rendered as JSON strings */
+/* enum labels seen by one renderer, already rendered as JSON strings */
 #define RENDER_STATUS_CACHE_SIZE 8
 
 /* the JSON text of the last value of a timestamp column */
@@ -25,13 +26,13 @@ typedef struct RenderedTimestamp
 {
 	bool		valid;
 	TimestampTz value;
+	pg_tz	   *zone;			/* the session TimeZone it was rendered in */
 	int			len;
 	char		text[MAXDATELEN + 3];	/* quotes and NUL */
 } RenderedTimestamp;
 
 typedef struct TaskOutputRenderer
 {
-	bool		include_output; /* false renders "output":null */
 	int			nstatuses;
 	Oid			status_oids[RENDER_STATUS_CACHE_SIZE];
 	char	   *status_json[RENDER_STATUS_CACHE_SIZE];
@@ -41,12 +42,11 @@ typedef struct TaskOutputRenderer
 	RenderedTimestamp updated_at;
 } TaskOutputRenderer;
 
-extern void InitTaskOutputRenderer(TaskOutputRenderer *renderer,
-								   bool include_output);
-extern void AppendJsonUuid(StringInfo out, pg_uuid_t *uuid);
-extern void AppendJsonText(StringInfo out, Datum value);
-extern void AppendJsonTimestamptz(StringInfo out, Datum value);
-extern void RenderTaskOutput(TaskOutputRenderer *renderer, StringInfo out,
+extern void InitTaskOutputRenderer(TaskOutputRenderer *renderer);
+extern void AppendJsonUuid(JsonBuffer *out, const pg_uuid_t *uuid);
+extern void AppendJsonText(JsonBuffer *out, Datum value);
+extern void AppendJsonTimestamptz(JsonBuffer *out, Datum value);
+extern void RenderTaskOutput(TaskOutputRenderer *renderer, JsonBuffer *out,
 							 Datum *values, bool *isnull);
 
 #endif							/* TASK_OUTPUTS_RENDER_H */

@@ -3,12 +3,14 @@
  * status.c
  *		The task output status machine: which status may follow which.
  *
- * The transition table is the spec's, written once here; the BEFORE UPDATE
+ * The transition table is the spec's, written once here; the update
  * trigger asks it about every change of status, whichever way the change
- * arrives.  Leaving "deleted" is not in the table: only an administrator
- * may do that, and only back to the status the output had before, which
- * the trigger checks itself.  A status that does not change is not a
- * transition and is not asked about.
+ * arrives, and the statements that move many outputs at once (mark_stale,
+ * supersession, purge) build their status conditions from it
+ * (StatusLiteral, StatusesLeadingTo) rather than restating it.  Leaving
+ * "deleted" is not in the table: only an administrator may do that, and
+ * only back to the status the output had before, which the trigger checks
+ * itself.  A status that does not change is not a transition.
  *
  * The enum's values are OIDs that differ from one installation to the
  * next, so the six OIDs are looked up in the catalog once per backend and
@@ -21,18 +23,14 @@
  */
 #include "postgres.h"
 
-#include "catalog/pg_authid.h"
 #include "catalog/pg_enum.h"
-#include "miscadmin.h"
-#include "utils/acl.h"
+#include "lib/stringinfo.h"
 #include "utils/syscache.h"
 
+#include "errors.h"
 #include "status.h"
-#include "task_outputs.h"
 
-#define ADMIN_ROLE "task_outputs_admin"
-
-static const char *const status_names[STATUS_COUNT] = {
+static const char *const status_names[OUTPUT_NSTATUSES] = {
 	"queued", "running", "completed", "failed", "deleted", "stale"
 };
 
@@ -40,24 +38,24 @@ static const char *const status_names[STATUS_COUNT] = {
  * allowed[from][to]: the transitions of the spec.  Nothing leaves deleted
  * here; see the file header.
  */
-static const bool allowed[STATUS_COUNT][STATUS_COUNT] = {
+static const bool allowed[OUTPUT_NSTATUSES][OUTPUT_NSTATUSES] = {
 	/* queued    -> running | failed | deleted */
-	[STATUS_QUEUED] = {[STATUS_RUNNING] = true, [STATUS_FAILED] = true, [STATUS_DELETED] = true},
+	[OUTPUT_QUEUED] = {[OUTPUT_RUNNING] = true, [OUTPUT_FAILED] = true, [OUTPUT_DELETED] = true},
 	/* running   -> completed | failed | deleted */
-	[STATUS_RUNNING] = {[STATUS_COMPLETED] = true, [STATUS_FAILED] = true, [STATUS_DELETED] = true},
+	[OUTPUT_RUNNING] = {[OUTPUT_COMPLETED] = true, [OUTPUT_FAILED] = true, [OUTPUT_DELETED] = true},
 	/* completed -> stale | deleted */
-	[STATUS_COMPLETED] = {[STATUS_STALE] = true, [STATUS_DELETED] = true},
+	[OUTPUT_COMPLETED] = {[OUTPUT_STALE] = true, [OUTPUT_DELETED] = true},
 	/* failed    -> queued (retry) | stale | deleted */
-	[STATUS_FAILED] = {[STATUS_QUEUED] = true, [STATUS_STALE] = true, [STATUS_DELETED] = true},
+	[OUTPUT_FAILED] = {[OUTPUT_QUEUED] = true, [OUTPUT_STALE] = true, [OUTPUT_DELETED] = true},
 	/* deleted   -> (terminal) */
-	[STATUS_DELETED] = {0},
+	[OUTPUT_DELETED] = {0},
 	/* stale     -> completed (refreshed) | deleted */
-	[STATUS_STALE] = {[STATUS_COMPLETED] = true, [STATUS_DELETED] = true},
+	[OUTPUT_STALE] = {[OUTPUT_COMPLETED] = true, [OUTPUT_DELETED] = true},
 };
 
-/* the enum's OIDs, by TaskOutputStatus, for enum type status_type */
+/* the enum's OIDs, by OutputStatus, for enum type status_type */
 static Oid	status_type = InvalidOid;
-static Oid	status_oids[STATUS_COUNT];
+static Oid	status_oids[OUTPUT_NSTATUSES];
 
 /*
  * LoadStatusOids
@@ -66,19 +64,16 @@ static Oid	status_oids[STATUS_COUNT];
 static void
 LoadStatusOids(Oid enumtypid)
 {
-	Oid			oids[STATUS_COUNT];
+	Oid			oids[OUTPUT_NSTATUSES];
 	int			i;
 
-	for (i = 0; i < STATUS_COUNT; i++)
+	for (i = 0; i < OUTPUT_NSTATUSES; i++)
 	{
 		oids[i] = GetSysCacheOid2(ENUMTYPOIDNAME, Anum_pg_enum_oid,
 								  ObjectIdGetDatum(enumtypid),
 								  CStringGetDatum(status_names[i]));
 		if (!OidIsValid(oids[i]))
-			ereport(ERROR,
-					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-					 errmsg("task_output_status does not have the labels this version of the task_outputs library expects"),
-					 errhint("Run ALTER EXTENSION task_outputs UPDATE, or install the library that matches the extension's version.")));
+			ReportLibraryMismatch("type task_output_status");
 	}
 	memcpy(status_oids, oids, sizeof(oids));
 	status_type = enumtypid;
@@ -86,9 +81,9 @@ LoadStatusOids(Oid enumtypid)
 
 /*
  * StatusFromDatum
- *		The TaskOutputStatus of a value of enum type enumtypid.
+ *		The OutputStatus of a value of enum type enumtypid.
  */
-TaskOutputStatus
+OutputStatus
 StatusFromDatum(Oid enumtypid, Datum value)
 {
 	Oid			oid = DatumGetObjectId(value);
@@ -96,29 +91,17 @@ StatusFromDatum(Oid enumtypid, Datum value)
 
 	if (enumtypid != status_type)
 		LoadStatusOids(enumtypid);
-	for (i = 0; i < STATUS_COUNT; i++)
+	for (i = 0; i < OUTPUT_NSTATUSES; i++)
 	{
 		if (status_oids[i] == oid)
-			return (TaskOutputStatus) i;
+			return (OutputStatus) i;
 	}
 	elog(ERROR, "unrecognized task_output_status value %u", oid);
 	pg_unreachable();
 }
 
-/*
- * StatusGetDatum
- *		The value of enum type enumtypid for status.
- */
-Datum
-StatusGetDatum(Oid enumtypid, TaskOutputStatus status)
-{
-	if (enumtypid != status_type)
-		LoadStatusOids(enumtypid);
-	return ObjectIdGetDatum(status_oids[status]);
-}
-
 const char *
-StatusName(TaskOutputStatus status)
+StatusName(OutputStatus status)
 {
 	return status_names[status];
 }
@@ -128,9 +111,44 @@ StatusName(TaskOutputStatus status)
  *		Whether the spec lets status from change to status to.
  */
 bool
-StatusTransitionAllowed(TaskOutputStatus from, TaskOutputStatus to)
+StatusTransitionAllowed(OutputStatus from, OutputStatus to)
 {
 	return allowed[from][to];
+}
+
+/*
+ * StatusLiteral
+ *		'<label>'::task_outputs.task_output_status, palloc'd.
+ */
+char *
+StatusLiteral(OutputStatus status)
+{
+	return psprintf("'%s'::" STATUS_TYPE, status_names[status]);
+}
+
+/*
+ * StatusesLeadingTo
+ *		An array literal of the statuses from which the table allows a
+ *		change to "to": '{completed,failed}'::...[] for stale.  palloc'd.
+ */
+char *
+StatusesLeadingTo(OutputStatus to)
+{
+	StringInfoData buf;
+	bool		first = true;
+	int			from;
+
+	initStringInfo(&buf);
+	appendStringInfoString(&buf, "'{");
+	for (from = 0; from < OUTPUT_NSTATUSES; from++)
+	{
+		if (!allowed[from][to])
+			continue;
+		appendStringInfo(&buf, "%s%s", first ? "" : ",", status_names[from]);
+		first = false;
+	}
+	appendStringInfoString(&buf, "}'::" STATUS_TYPE "[]");
+	return buf.data;
 }
 
 /*
@@ -139,7 +157,7 @@ StatusTransitionAllowed(TaskOutputStatus from, TaskOutputStatus to)
  *		NULL.
  */
 void
-ReportTransitionRejected(TaskOutputStatus from, TaskOutputStatus to, const char *hint)
+ReportTransitionRejected(OutputStatus from, OutputStatus to, const char *hint)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_TASK_OUTPUTS_CONFLICT),
@@ -147,18 +165,4 @@ ReportTransitionRejected(TaskOutputStatus from, TaskOutputStatus to, const char 
 			 errdetail("A task output cannot go from \"%s\" to \"%s\".",
 					   status_names[from], status_names[to]),
 			 hint ? errhint("%s", hint) : 0));
-}
-
-/*
- * CurrentUserIsAdmin
- *		Whether the current user has the privileges of task_outputs_admin
- *		(superusers have every role's).  Looked up by name each time: roles
- *		come and go independently of this library.
- */
-bool
-CurrentUserIsAdmin(void)
-{
-	Oid			admin = get_role_oid(ADMIN_ROLE, true);
-
-	return OidIsValid(admin) && has_privs_of_role(GetUserId(), admin);
 }

@@ -10,24 +10,29 @@
 #ifndef TASK_OUTPUTS_STATUS_H
 #define TASK_OUTPUTS_STATUS_H
 
-/* The labels of task_output_status, in the enum's order */
-typedef enum TaskOutputStatus
-{
-	STATUS_QUEUED,
-	STATUS_RUNNING,
-	STATUS_COMPLETED,
-	STATUS_FAILED,
-	STATUS_DELETED,
-	STATUS_STALE,
-	STATUS_COUNT
-} TaskOutputStatus;
+#include "compat.h"
 
-extern TaskOutputStatus StatusFromDatum(Oid enumtypid, Datum value);
-extern Datum StatusGetDatum(Oid enumtypid, TaskOutputStatus status);
-extern const char *StatusName(TaskOutputStatus status);
-extern bool StatusTransitionAllowed(TaskOutputStatus from, TaskOutputStatus to);
-extern void ReportTransitionRejected(TaskOutputStatus from, TaskOutputStatus to,
-									 const char *hint) pg_attribute_noreturn();
-extern bool CurrentUserIsAdmin(void);
+/* The labels of task_output_status, in the enum's order */
+typedef enum OutputStatus
+{
+	OUTPUT_QUEUED,
+	OUTPUT_RUNNING,
+	OUTPUT_COMPLETED,
+	OUTPUT_FAILED,
+	OUTPUT_DELETED,
+	OUTPUT_STALE,
+	OUTPUT_NSTATUSES
+} OutputStatus;
+
+/* SQL text of a status literal, for statements built in C */
+#define STATUS_TYPE "task_outputs.task_output_status"
+
+extern OutputStatus StatusFromDatum(Oid enumtypid, Datum value);
+extern const char *StatusName(OutputStatus status);
+extern bool StatusTransitionAllowed(OutputStatus from, OutputStatus to);
+extern char *StatusLiteral(OutputStatus status);
+extern char *StatusesLeadingTo(OutputStatus to);
+pg_noreturn extern void ReportTransitionRejected(OutputStatus from, OutputStatus to,
+												 const char *hint);
 
 #endif							/* TASK_OUTPUTS_STATUS_H */

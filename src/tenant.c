@@ -1,25 +1,34 @@
 /*-------------------------------------------------------------------------
  *
  * tenant.c
- *		Who is asking: the organization in force and the actor.
+ *		Who is asking: the organization in force and the actor, and the
+ *		settings they come from.
  *
- * The organization in force is, in order, the task_outputs.org_id setting,
- * the org claim of PostgREST's request.jwt.claims JSON, and PostGraphile's
- * jwt.claims.<claim> setting; an empty value counts as unset, and a value
- * that is not a UUID is an error, never a silent "no tenant".  The actor is
- * task_outputs.actor, else the JWT sub claim, else "system".
+ * The organization in force comes from, in order:
+ *	1. task_outputs.org_id, when the session set it (SET, SET LOCAL,
+ *	   set_config(), a function's SET clause, the connection's options);
+ *	2. the org claim of PostgREST's request.jwt.claims JSON, then
+ *	   PostGraphile's jwt.claims.<claim> setting, when the session set them;
+ *	3. task_outputs.org_id from a default (postgresql.conf, ALTER DATABASE
+ *	   or ALTER ROLE ... SET).
+ * So a default, which a database owner or the role itself may set, never
+ * overrides the claims a gateway verified and set for the request; and a
+ * claims setting that holds its default value (not set by the session)
+ * is no claim at all.  An empty value counts as unset; a value that is not
+ * a UUID is an error, never a silent "no tenant" or another tenant.
  *
- * The organization in force is not yet permission to act for it: the API
- * entry points call RequireAuthorizedOrgId, and the row-level security
- * policies call authorized_org_id(), which both ask RoleMayActFor
- * (grants.c) whether the current role may act for it.  The policies never
- * raise for an organization that is not granted; they see no tenant, so a
- * refused role sees no rows.
+ * The actor (last_modified_by) follows the same order: task_outputs.actor
+ * set by the session, the claims' sub, task_outputs.actor from a default,
+ * else "system".
  *
- * Gateways set the claims per transaction, so nothing here is cached across
- * calls except the parse of the last claims text, keyed by that text: the
- * same string always yields the same answer, and any new string is parsed
- * afresh.  The cache lives in TopMemoryContext.
+ * The settings' check hooks parse the value once and keep, in the
+ * setting's "extra", the UUID and whether the session set it (from the
+ * GucSource of the assignment); the assign hooks point at it.  Gateways set
+ * the claims per transaction, so only the parse of the last claims text is
+ * cached, keyed by that text, in TopMemoryContext.
+ *
+ * This file says who the caller claims to act for; whether the caller may
+ * is authorization.c's question.
  *
  * src/tenant.c
  *
@@ -27,25 +36,44 @@
  */
 #include "postgres.h"
 
+#include <stdlib.h>
+
 #include "fmgr.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/jsonb.h"
 #include "utils/memutils.h"
 
-#include "task_outputs.h"
+#include "settings.h"
+#include "tenant.h"
 
 PG_FUNCTION_INFO_V1(current_org_id);
-PG_FUNCTION_INFO_V1(authorized_org_id);
 
+#define ORG_ID_SETTING		"task_outputs.org_id"
+#define ORG_CLAIM_SETTING	"task_outputs.jwt_org_claim"
+#define ACTOR_SETTING		"task_outputs.actor"
 #define POSTGREST_CLAIMS	"request.jwt.claims"
 #define POSTGRAPHILE_CLAIM_PREFIX "jwt.claims."
 #define ACTOR_CLAIM			"sub"
 
+/* The parsed value of task_outputs.org_id or task_outputs.actor */
+typedef struct TenantSetting
+{
+	bool		set;			/* not empty */
+	bool		from_session;	/* set by the session, not a default */
+	pg_uuid_t	org_id;			/* task_outputs.org_id only */
+} TenantSetting;
+
+static char *org_id_text = NULL;
+static char *org_claim_name = NULL;
+static char *actor_text = NULL;
+static TenantSetting *org_id_setting = NULL;
+static TenantSetting *actor_setting = NULL;
+
 /* Claims of the last request.jwt.claims text seen, parsed */
 typedef struct ParsedClaims
 {
-	char	   *text;			/* the setting's value, or NULL */
+	char	   *text;			/* the setting's value */
 	char	   *org_claim_name; /* task_outputs.jwt_org_claim when parsed */
 	char	   *org_id;			/* string value of the org claim, or NULL */
 	char	   *sub;			/* string value of the sub claim, or NULL */
@@ -109,6 +137,14 @@ ParseUuid(const char *str, pg_uuid_t *uuid)
 	return true;
 }
 
+static bool
+IsUuidText(const char *value)
+{
+	pg_uuid_t	uuid;
+
+	return ParseUuid(value, &uuid);
+}
+
 /*
  * IsValidActor
  *		True for "system", a UUID, or an integration identifier matching
@@ -117,11 +153,10 @@ ParseUuid(const char *str, pg_uuid_t *uuid)
 bool
 IsValidActor(const char *actor)
 {
-	pg_uuid_t	uuid;
 	size_t		len = strlen(actor);
 	size_t		i;
 
-	if (len == 36 && ParseUuid(actor, &uuid))
+	if (len == 36 && IsUuidText(actor))
 		return true;
 	if (len < 1 || len > 63 || !(actor[0] >= 'a' && actor[0] <= 'z'))
 		return false;
@@ -134,6 +169,177 @@ IsValidActor(const char *actor)
 			return false;
 	}
 	return true;
+}
+
+/*
+ * IsValidClaimName
+ *		A JWT claim name is a non-empty identifier of letters, digits, "_"
+ *		and "-": it is also the last part of PostGraphile's jwt.claims.<name>.
+ */
+static bool
+IsValidClaimName(const char *name)
+{
+	const char *p;
+
+	if (name[0] == '\0')
+		return false;
+	for (p = name; *p; p++)
+	{
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+			  (*p >= '0' && *p <= '9') || *p == '_' || *p == '-'))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * NewTenantSetting
+ *		The "extra" of a tenant setting: malloc'd, as the GUC machinery frees
+ *		it with free().
+ */
+static TenantSetting *
+NewTenantSetting(const char *value, GucSource source)
+{
+	TenantSetting *setting = malloc(sizeof(TenantSetting));
+
+	if (setting == NULL)
+		return NULL;
+	memset(setting, 0, sizeof(TenantSetting));
+	setting->set = (value != NULL && value[0] != '\0');
+	/* a session's own values; a client's startup options are its own too */
+	setting->from_session = (source >= PGC_S_CLIENT);
+	return setting;
+}
+
+static bool
+CheckOrgIdSetting(char **newval, void **extra, GucSource source)
+{
+	TenantSetting *setting;
+
+	if (*newval != NULL && (*newval)[0] != '\0' && !IsUuidText(*newval))
+	{
+		GUC_check_errcode(ERRCODE_INVALID_TEXT_REPRESENTATION);
+		GUC_check_errdetail("\"%s\" is not a UUID.", *newval);
+		return false;
+	}
+	setting = NewTenantSetting(*newval, source);
+	if (setting == NULL)
+		return false;
+	if (setting->set)
+		(void) ParseUuid(*newval, &setting->org_id);
+	*extra = setting;
+	return true;
+}
+
+static void
+AssignOrgIdSetting(const char *newval, void *extra)
+{
+	org_id_setting = (TenantSetting *) extra;
+	SettingAssigned(ORG_ID_SETTING);
+}
+
+static bool
+CheckActorSetting(char **newval, void **extra, GucSource source)
+{
+	TenantSetting *setting;
+
+	if (*newval != NULL && (*newval)[0] != '\0' && !IsValidActor(*newval))
+	{
+		GUC_check_errcode(ERRCODE_INVALID_PARAMETER_VALUE);
+		GUC_check_errdetail("An actor is \"system\", a UUID, or an identifier matching ^[a-z][a-z0-9_-]{0,62}$.");
+		return false;
+	}
+	setting = NewTenantSetting(*newval, source);
+	if (setting == NULL)
+		return false;
+	*extra = setting;
+	return true;
+}
+
+static void
+AssignActorSetting(const char *newval, void *extra)
+{
+	actor_setting = (TenantSetting *) extra;
+	SettingAssigned(ACTOR_SETTING);
+}
+
+static bool
+CheckClaimNameSetting(char **newval, void **extra, GucSource source)
+{
+	if (*newval != NULL && IsValidClaimName(*newval))
+		return true;
+	GUC_check_errdetail("A claim name consists of letters, digits, \"_\" and \"-\".");
+	return false;
+}
+
+static void
+AssignClaimNameSetting(const char *newval, void *extra)
+{
+	SettingAssigned(ORG_CLAIM_SETTING);
+}
+
+/*
+ * TenantInit
+ *		Define the settings of this module; called by _PG_init.
+ */
+void
+TenantInit(void)
+{
+	CheckEarlyString(ORG_ID_SETTING, IsUuidText, ERRCODE_INVALID_TEXT_REPRESENTATION);
+	DefineCustomStringVariable(ORG_ID_SETTING,
+							   "The organization this session acts for.",
+							   "Empty means: take it from the JWT claims of the gateway.",
+							   &org_id_text,
+							   "",
+							   PGC_USERSET,
+							   0,
+							   CheckOrgIdSetting, AssignOrgIdSetting, NULL);
+
+	CheckEarlyString(ORG_CLAIM_SETTING, IsValidClaimName, ERRCODE_INVALID_PARAMETER_VALUE);
+	DefineCustomStringVariable(ORG_CLAIM_SETTING,
+							   "The JWT claim that holds the organization id.",
+							   "Read from PostgREST's request.jwt.claims and PostGraphile's jwt.claims.<claim>.",
+							   &org_claim_name,
+							   "org_id",
+							   PGC_SUSET,
+							   0,
+							   CheckClaimNameSetting, AssignClaimNameSetting, NULL);
+
+	CheckEarlyString(ACTOR_SETTING, IsValidActor, ERRCODE_INVALID_PARAMETER_VALUE);
+	DefineCustomStringVariable(ACTOR_SETTING,
+							   "Who is making changes, stamped into last_modified_by.",
+							   "Empty means: the JWT sub claim, else \"system\".",
+							   &actor_text,
+							   "",
+							   PGC_USERSET,
+							   0,
+							   CheckActorSetting, AssignActorSetting, NULL);
+}
+
+const char *
+JwtOrgClaimName(void)
+{
+	return org_claim_name != NULL ? org_claim_name : "org_id";
+}
+
+/*
+ * SessionSetting
+ *		The value of setting name when the session set it: NULL when it is
+ *		unset, empty, or holds its default (reset) value, which comes from
+ *		the server's or the database's or the role's configuration.
+ */
+static const char *
+SessionSetting(const char *name)
+{
+	const char *value = GetConfigOption(name, true, false);
+	const char *reset;
+
+	if (value == NULL || value[0] == '\0')
+		return NULL;
+	reset = GetConfigOptionResetString(name);
+	if (reset != NULL && strcmp(value, reset) == 0)
+		return NULL;
+	return value;
 }
 
 /*
@@ -166,21 +372,22 @@ ClaimString(Jsonb *claims, const char *name)
 }
 
 /*
- * GetParsedClaims
- *		PostgREST's request.jwt.claims, parsed; NULL when unset or empty.
+ * SessionClaims
+ *		PostgREST's request.jwt.claims as set by the session, parsed; NULL
+ *		when the session did not set them.
  */
 static ParsedClaims *
-GetParsedClaims(void)
+SessionClaims(void)
 {
-	const char *text = GetConfigOption(POSTGREST_CLAIMS, true, false);
+	const char *text = SessionSetting(POSTGREST_CLAIMS);
 	Jsonb	   *claims;
 
-	if (text == NULL || text[0] == '\0')
+	if (text == NULL)
 		return NULL;
 
 	if (parsed_claims.text != NULL &&
 		strcmp(parsed_claims.text, text) == 0 &&
-		strcmp(parsed_claims.org_claim_name, task_outputs_jwt_org_claim) == 0)
+		strcmp(parsed_claims.org_claim_name, JwtOrgClaimName()) == 0)
 		return &parsed_claims;
 
 	/* forget the previous parse before anything can fail */
@@ -195,148 +402,126 @@ GetParsedClaims(void)
 	memset(&parsed_claims, 0, sizeof(parsed_claims));
 
 	claims = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(text)));
-	parsed_claims.org_id = ClaimString(claims, task_outputs_jwt_org_claim);
+	parsed_claims.org_id = ClaimString(claims, JwtOrgClaimName());
 	parsed_claims.sub = ClaimString(claims, ACTOR_CLAIM);
 	parsed_claims.org_claim_name = MemoryContextStrdup(TopMemoryContext,
-													   task_outputs_jwt_org_claim);
+													   JwtOrgClaimName());
 	parsed_claims.text = MemoryContextStrdup(TopMemoryContext, text);
 	return &parsed_claims;
 }
 
 /*
- * PostGraphileClaim
- *		PostGraphile's jwt.claims.<name> setting; NULL when unset or empty.
+ * SessionPostGraphileClaim
+ *		PostGraphile's jwt.claims.<name> as set by the session, or NULL.
  */
 static const char *
-PostGraphileClaim(const char *name)
+SessionPostGraphileClaim(const char *name)
 {
 	char		setting[NAMEDATALEN * 2];
-	const char *value;
 
 	snprintf(setting, sizeof(setting), POSTGRAPHILE_CLAIM_PREFIX "%s", name);
-	value = GetConfigOption(setting, true, false);
-	if (value == NULL || value[0] == '\0')
-		return NULL;
-	return value;
+	return SessionSetting(setting);
 }
 
 /*
- * ParseOrgId
- *		Parse the organization id found in source, or fail with 22P02.
+ * ParseClaimedOrgId
+ *		Parse the organization id found in a claim, or fail with 22P02.
  */
 static void
-ParseOrgId(const char *value, const char *source, pg_uuid_t *org_id)
+ParseClaimedOrgId(const char *value, const char *source, pg_uuid_t *org_id)
 {
 	if (!ParseUuid(value, org_id))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 				 errmsg("invalid organization id in %s", source),
 				 errdetail("\"%s\" is not a UUID.", value),
-				 errhint("Set %s to the UUID of an organization, or leave it unset.",
-						 source)));
+				 errhint("Issue tokens whose \"%s\" claim is the UUID of an organization.",
+						 JwtOrgClaimName())));
 }
 
 /*
  * GetCurrentOrgId
  *		Fill *org_id with the organization in force and return true, or
- *		return false when none is set.
+ *		return false when none is set.  See the file header for the order.
  */
 bool
 GetCurrentOrgId(pg_uuid_t *org_id)
 {
 	ParsedClaims *claims;
 	const char *value;
+	char		source[NAMEDATALEN * 3];
 
-	if (task_outputs_org_id != NULL && task_outputs_org_id[0] != '\0')
+	RequireValidSetting(ORG_ID_SETTING);
+	if (org_id_setting != NULL && org_id_setting->set && org_id_setting->from_session)
 	{
-		ParseOrgId(task_outputs_org_id, "task_outputs.org_id", org_id);
+		*org_id = org_id_setting->org_id;
 		return true;
 	}
 
-	claims = GetParsedClaims();
+	claims = SessionClaims();
 	if (claims != NULL && claims->org_id != NULL)
 	{
-		char		source[NAMEDATALEN * 2];
-
 		snprintf(source, sizeof(source), "the \"%s\" claim of " POSTGREST_CLAIMS,
-				 task_outputs_jwt_org_claim);
-		ParseOrgId(claims->org_id, source, org_id);
+				 JwtOrgClaimName());
+		ParseClaimedOrgId(claims->org_id, source, org_id);
 		return true;
 	}
 
-	value = PostGraphileClaim(task_outputs_jwt_org_claim);
+	value = SessionPostGraphileClaim(JwtOrgClaimName());
 	if (value != NULL)
 	{
-		char		source[NAMEDATALEN * 2];
-
 		snprintf(source, sizeof(source), POSTGRAPHILE_CLAIM_PREFIX "%s",
-				 task_outputs_jwt_org_claim);
-		ParseOrgId(value, source, org_id);
+				 JwtOrgClaimName());
+		ParseClaimedOrgId(value, source, org_id);
+		return true;
+	}
+
+	if (org_id_setting != NULL && org_id_setting->set)
+	{
+		*org_id = org_id_setting->org_id;
 		return true;
 	}
 	return false;
 }
 
 /*
- * GetAuthorizedOrgId
- *		Fill *org_id with the organization in force and return true when the
- *		current role may act for it; return false when none is set or the
- *		role may not.  Never raises for a refused organization: this is what
- *		row-level security sees.
- */
-bool
-GetAuthorizedOrgId(pg_uuid_t *org_id)
-{
-	return GetCurrentOrgId(org_id) && RoleMayActFor(org_id);
-}
-
-/*
- * RequireAuthorizedOrgId
- *		The organization in force, checked: 42501 with a hint when none is
- *		set, or when the current role may not act for it.  Every API entry
- *		point calls this before anything else.
- */
-void
-RequireAuthorizedOrgId(pg_uuid_t *org_id)
-{
-	if (!GetCurrentOrgId(org_id))
-		ReportNoTenant();
-	if (!RoleMayActFor(org_id))
-		ReportOrganizationNotGranted(org_id);
-}
-
-/*
  * GetCurrentActor
- *		Who is making a change: task_outputs.actor (validated when set), else
- *		the JWT sub claim, else "system".  A sub claim that is not a valid
- *		actor is an error rather than being stamped as is.
+ *		Who is making a change: see the file header for the order.  A sub
+ *		claim that is not a valid actor is an error rather than being
+ *		stamped as is.
  */
 const char *
 GetCurrentActor(void)
 {
 	ParsedClaims *claims;
-	const char *sub = NULL;
+	const char *sub;
 
-	if (task_outputs_actor != NULL && task_outputs_actor[0] != '\0')
-		return task_outputs_actor;
+	RequireValidSetting(ACTOR_SETTING);
+	if (actor_setting != NULL && actor_setting->set && actor_setting->from_session)
+		return actor_text;
 
-	claims = GetParsedClaims();
+	claims = SessionClaims();
 	if (claims != NULL && claims->sub != NULL)
 		sub = claims->sub;
 	else
-		sub = PostGraphileClaim(ACTOR_CLAIM);
+		sub = SessionPostGraphileClaim(ACTOR_CLAIM);
 
-	if (sub == NULL)
-		return "system";
-	if (!IsValidActor(sub))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid actor in the JWT \"%s\" claim", ACTOR_CLAIM),
-				 errdetail("\"%s\" is not \"system\", a UUID, or an identifier matching ^[a-z][a-z0-9_-]{0,62}$.",
-						   sub),
-				 errhint("Set task_outputs.actor, or issue tokens whose \"%s\" claim is a user id.",
-						 ACTOR_CLAIM)));
-	return sub;
+	if (sub != NULL)
+	{
+		if (!IsValidActor(sub))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid actor in the JWT \"%s\" claim", ACTOR_CLAIM),
+					 errdetail("\"%s\" is not \"system\", a UUID, or an identifier matching ^[a-z][a-z0-9_-]{0,62}$.",
+							   sub),
+					 errhint("Set \"%s\", or issue tokens whose \"%s\" claim is a user id.",
+							 ACTOR_SETTING, ACTOR_CLAIM)));
+		return sub;
+	}
+
+	if (actor_setting != NULL && actor_setting->set)
+		return actor_text;
+	return "system";
 }
 
 /*
@@ -349,21 +534,6 @@ current_org_id(PG_FUNCTION_ARGS)
 	pg_uuid_t  *org_id = palloc(sizeof(pg_uuid_t));
 
 	if (!GetCurrentOrgId(org_id))
-		PG_RETURN_NULL();
-	PG_RETURN_UUID_P(org_id);
-}
-
-/*
- * authorized_org_id
- *		SQL: the organization in force when the current role may act for it,
- *		else NULL.  The row-level security policies are keyed on it.
- */
-Datum
-authorized_org_id(PG_FUNCTION_ARGS)
-{
-	pg_uuid_t  *org_id = palloc(sizeof(pg_uuid_t));
-
-	if (!GetAuthorizedOrgId(org_id))
 		PG_RETURN_NULL();
 	PG_RETURN_UUID_P(org_id);
 }

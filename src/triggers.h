@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * triggers.h
- *		The row triggers of the task outputs tables, and what they share.
+ *		What the tables' trigger functions share: the calling protocol and
+ *		the checks of immutable columns.
  *
  * src/triggers.h
  *
@@ -12,21 +13,50 @@
 
 #include "commands/trigger.h"
 
-/*
- * task_outputs.outputs: the task_output columns, in order, then the
- * internal ones, which the API never shows.
- */
-#define OUT_STATUS_BEFORE_DELETE	TASK_OUTPUT_NATTS
-#define OUTPUTS_NATTS				(TASK_OUTPUT_NATTS + 1)
+#include "compat.h"
 
 /* events a trigger function accepts: bits (1 << TRIGGER_EVENT_xxx) */
 #define EVENT_BIT(event)	(1 << (event))
 
-extern TriggerData *CheckTriggerProtocol(FunctionCallInfo fcinfo, const char *name,
-										 bool before, int events,
-										 const char *expected, int natts);
+/* how a trigger function must be fired */
+typedef enum TriggerTiming
+{
+	FIRED_BEFORE_ROW,
+	FIRED_AFTER_ROW,
+	FIRED_AFTER_STATEMENT
+} TriggerTiming;
 
-/* purge.c: whether purge_task_outputs is deleting rows in this backend */
-extern bool PurgeInProgress(void);
+extern TriggerData *CheckTriggerProtocol(FunctionCallInfo fcinfo, const char *name,
+										 TriggerTiming timing, int events,
+										 const char *expected, int natts);
+extern bool ColumnChanged(TupleDesc tupdesc, int column,
+						  Datum *old_values, bool *old_isnull,
+						  Datum *new_values, bool *new_isnull);
+extern void CheckUnchanged(TupleDesc tupdesc, int column,
+						   Datum *old_values, bool *old_isnull,
+						   Datum *new_values, bool *new_isnull,
+						   const char *table);
+
+/* a column replaced in the row a BEFORE trigger returns */
+typedef struct ColumnReplacements
+{
+	int			n;
+	int			cols[32];
+	Datum		values[32];
+	bool		isnull[32];
+} ColumnReplacements;
+
+static inline void
+ReplaceColumn(ColumnReplacements *repl, int column, Datum value, bool isnull)
+{
+	Assert(repl->n < lengthof(repl->cols));
+	repl->cols[repl->n] = column + 1;
+	repl->values[repl->n] = value;
+	repl->isnull[repl->n] = isnull;
+	repl->n++;
+}
+
+extern HeapTuple ReplaceColumns(HeapTuple tuple, TupleDesc tupdesc,
+								ColumnReplacements *repl);
 
 #endif							/* TASK_OUTPUTS_TRIGGERS_H */

@@ -20,7 +20,7 @@
 #include "utils/timestamp.h"
 #include "utils/uuid.h"
 
-#include "task_outputs.h"
+#include "uuid7.h"
 
 PG_FUNCTION_INFO_V1(uuid_generate_v7);
 
@@ -68,14 +68,24 @@ GenerateUuidV7(pg_uuid_t *uuid)
 }
 
 /*
+ * NewUuidV7Datum
+ *		A new version 7 UUID as a Datum, palloc'd.
+ */
+Datum
+NewUuidV7Datum(void)
+{
+	pg_uuid_t  *uuid = palloc(sizeof(pg_uuid_t));
+
+	GenerateUuidV7(uuid);
+	return UUIDPGetDatum(uuid);
+}
+
+/*
  * uuid_generate_v7
  *		SQL: a new version 7 UUID.
  */
 Datum
 uuid_generate_v7(PG_FUNCTION_ARGS)
 {
-	pg_uuid_t  *uuid = palloc(sizeof(pg_uuid_t));
-
-	GenerateUuidV7(uuid);
-	PG_RETURN_UUID_P(uuid);
+	PG_RETURN_DATUM(NewUuidV7Datum());
 }

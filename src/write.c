@@ -5,13 +5,16 @@
  *		set_task_output_status, delete_task_output, restore_task_output and
  *		mark_stale.
  *
- * The functions write through SPI as the calling user, so row-level
- * security and the tables' triggers apply exactly as they do to a plain
- * INSERT or UPDATE: the column and status rules, the stamps, supersession
- * and the audit trail live in the triggers, once, and these functions only
- * check what the SQL signature cannot (required arguments, a tenant in
- * force, an id that is visible).  An id that is unknown and another
- * tenant's id are the same PT404: the UPDATE simply finds no row.
+ * The functions write through the extension's statements (query.c), in
+ * the caller's scope, so row-level security and the tables' triggers
+ * apply exactly as they do to a plain INSERT or UPDATE: the column and
+ * status rules, the stamps, supersession and the audit trail live in the
+ * triggers, once, and these functions only check what the SQL signature
+ * cannot (required arguments, a tenant in force, an id that is visible)
+ * and name the tenant in every statement.  An id that is unknown, another
+ * tenant's, or (for a caller who is not an administrator) soft-deleted is
+ * the same PT404: the UPDATE simply finds no row.  A returned task_output
+ * is copied out of SPI's memory before SPI_finish frees it.
  *
  * src/write.c
  *
@@ -25,14 +28,17 @@
 #include "fmgr.h"
 #include "funcapi.h"
 #include "utils/builtins.h"
+#include "utils/memutils.h"
 #include "utils/uuid.h"
 
+#include "authorization.h"
+#include "errors.h"
 #include "flow_executions.h"
 #include "query.h"
 #include "rules.h"
 #include "status.h"
-#include "task_outputs.h"
-#include "triggers.h"
+#include "task_output.h"
+#include "uuid7.h"
 
 PG_FUNCTION_INFO_V1(create_flow_execution);
 PG_FUNCTION_INFO_V1(record_task_output);
@@ -47,27 +53,29 @@ static PreparedQuery create_flow_execution_query = {
 	3, {UUIDOID, UUIDOID, TEXTOID}
 };
 
-/* the status travels as text, cast in SQL: see query.h */
+/* statuses travel as text, cast in SQL: see query.h */
 static PreparedQuery record_task_output_query = {
 	"INSERT INTO task_outputs.outputs"
-	" (flow_execution_id, task_name, output, summary, tags, status)"
-	" VALUES ($1, $2, $3, $4, $5, $6::task_outputs.task_output_status)"
+	" (flow_execution_id, organization_id, task_name, output, summary, tags, status)"
+	" VALUES ($1, $2, $3, $4, $5, $6, $7::task_outputs.task_output_status)"
 	" RETURNING " TASK_OUTPUT_COLUMNS,
-	6, {UUIDOID, TEXTOID, JSONBOID, JSONBOID, TEXTARRAYOID, TEXTOID}
+	7, {UUIDOID, UUIDOID, TEXTOID, JSONBOID, JSONBOID, TEXTARRAYOID, TEXTOID}
 };
 
+/* $4: the caller is an administrator, who may see deleted outputs */
 static PreparedQuery set_status_query = {
 	"UPDATE task_outputs.outputs"
 	" SET status = $3::task_outputs.task_output_status"
 	" WHERE organization_id OPERATOR(pg_catalog.=) $1"
 	" AND id OPERATOR(pg_catalog.=) $2"
+	" AND (status OPERATOR(pg_catalog.<>) 'deleted'::task_outputs.task_output_status OR $4)"
 	" RETURNING " TASK_OUTPUT_COLUMNS,
-	3, {UUIDOID, UUIDOID, TEXTOID}
+	4, {UUIDOID, UUIDOID, TEXTOID, BOOLOID}
 };
 
 /* the status to restore, read under a row lock */
 static PreparedQuery restore_lookup_query = {
-	"SELECT status::pg_catalog.text, status_before_delete::pg_catalog.text"
+	"SELECT status, status_before_delete"
 	" FROM task_outputs.outputs"
 	" WHERE organization_id OPERATOR(pg_catalog.=) $1"
 	" AND id OPERATOR(pg_catalog.=) $2"
@@ -75,45 +83,17 @@ static PreparedQuery restore_lookup_query = {
 	2, {UUIDOID, UUIDOID}
 };
 
-static PreparedQuery mark_stale_query = {
-	"UPDATE task_outputs.outputs"
-	" SET status = 'stale'::task_outputs.task_output_status"
-	" WHERE organization_id OPERATOR(pg_catalog.=) $1"
-	" AND flow_execution_id OPERATOR(pg_catalog.=) $2"
-	" AND status OPERATOR(pg_catalog.=) ANY ("
-	"  '{completed,failed}'::task_outputs.task_output_status[])",
-	2, {UUIDOID, UUIDOID}
-};
-
-static PreparedQuery mark_stale_task_query = {
-	"UPDATE task_outputs.outputs"
-	" SET status = 'stale'::task_outputs.task_output_status"
-	" WHERE organization_id OPERATOR(pg_catalog.=) $1"
-	" AND flow_execution_id OPERATOR(pg_catalog.=) $2"
-	" AND task_name OPERATOR(pg_catalog.=) $3"
-	" AND status OPERATOR(pg_catalog.=) ANY ("
-	"  '{completed,failed}'::task_outputs.task_output_status[])",
-	3, {UUIDOID, UUIDOID, TEXTOID}
-};
+/* built on first use, from the status machine: see MarkStaleQuery */
+static PreparedQuery mark_stale_query = {NULL, 3, {UUIDOID, UUIDOID, TEXTOID}};
+static PreparedQuery mark_stale_task_query = {NULL, 3, {UUIDOID, UUIDOID, TEXTOID}};
 
 /*
- * RequireArgument
- *		PT400 when a required argument is null.
- */
-static void
-RequireArgument(FunctionCallInfo fcinfo, int argno, const char *name)
-{
-	if (PG_ARGISNULL(argno))
-		ReportInvalidArgument(name, psprintf("%s must not be null.", name));
-}
-
-/*
- * TaskOutputResultDescriptor
+ * ResultDescriptor
  *		The row type a function returning task_output was called for,
  *		checked to be the one this library renders.
  */
 static TupleDesc
-TaskOutputResultDescriptor(FunctionCallInfo fcinfo)
+ResultDescriptor(FunctionCallInfo fcinfo)
 {
 	TupleDesc	result_desc;
 
@@ -124,28 +104,37 @@ TaskOutputResultDescriptor(FunctionCallInfo fcinfo)
 }
 
 /*
- * FinishWithTaskOutput
- *		The task_output that the statement just run through SPI returned
- *		(its first row), formed as result_desc in caller_context; then
- *		disconnect from SPI, which frees the statement's memory.
+ * RunReturningTaskOutput
+ *		Run query, which returns task_output rows, in scope; its first row
+ *		formed as result_desc in the caller's memory, or false when it
+ *		returned none.
  */
-static Datum
-FinishWithTaskOutput(TupleDesc result_desc, MemoryContext caller_context)
+static bool
+RunReturningTaskOutput(PreparedQuery *query, StatementScope *scope,
+					   Datum *args, const char *nulls, TupleDesc result_desc,
+					   Datum *result)
 {
-	Datum		values[TASK_OUTPUT_NATTS];
-	bool		isnull[TASK_OUTPUT_NATTS];
-	MemoryContext spi_context;
-	HeapTuple	result;
+	MemoryContext caller_context = CurrentMemoryContext;
+	bool		found;
 	int			rc;
 
-	CheckTaskOutputDescriptor(SPI_tuptable->tupdesc);
-	heap_deform_tuple(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, values, isnull);
-	spi_context = MemoryContextSwitchTo(caller_context);
-	result = heap_form_tuple(result_desc, values, isnull);
-	MemoryContextSwitchTo(spi_context);
+	if ((rc = SPI_connect()) != SPI_OK_CONNECT)
+		ReportUnexpectedSPIResult("SPI_connect", rc);
+	rc = RunQuery(query, scope, args, nulls, false, 0);
+	if (rc != SPI_OK_INSERT_RETURNING && rc != SPI_OK_UPDATE_RETURNING)
+		ReportUnexpectedSPIResult("task output write", rc);
+	found = (SPI_processed > 0);
+	if (found)
+	{
+		MemoryContext spi_context = MemoryContextSwitchTo(caller_context);
+
+		*result = HeapTupleGetDatum(CopyTaskOutput(result_desc, SPI_tuptable->vals[0],
+												   SPI_tuptable->tupdesc));
+		MemoryContextSwitchTo(spi_context);
+	}
 	if ((rc = SPI_finish()) != SPI_OK_FINISH)
 		ReportUnexpectedSPIResult("SPI_finish", rc);
-	return HeapTupleGetDatum(result);
+	return found;
 }
 
 /*
@@ -156,31 +145,29 @@ FinishWithTaskOutput(TupleDesc result_desc, MemoryContext caller_context)
 Datum
 create_flow_execution(PG_FUNCTION_ARGS)
 {
-	pg_uuid_t	org_id;
-	pg_uuid_t  *id = palloc(sizeof(pg_uuid_t));
+	Principal	principal;
+	StatementScope scope;
+	Datum		id;
 	Datum		args[3];
 	int			rc;
 
-	RequireAuthorizedOrgId(&org_id);
+	RequirePrincipal(&principal);
 	RequireArgument(fcinfo, 0, "name");
-	if (PG_ARGISNULL(1))
-		GenerateUuidV7(id);
-	else
-		memcpy(id, PG_GETARG_UUID_P(1), sizeof(pg_uuid_t));
+	id = PG_ARGISNULL(1) ? NewUuidV7Datum() : PG_GETARG_DATUM(1);
 
-	args[0] = UUIDPGetDatum(id);
-	args[1] = UUIDPGetDatum(&org_id);
+	args[0] = id;
+	args[1] = UUIDPGetDatum(&principal.org_id);
 	args[2] = PG_GETARG_DATUM(0);
-
+	InitScope(&scope, &principal, false);
 	if ((rc = SPI_connect()) != SPI_OK_CONNECT)
 		ReportUnexpectedSPIResult("SPI_connect", rc);
-	rc = ExecutePreparedQuery(&create_flow_execution_query, args, NULL, false, 0);
+	rc = RunQuery(&create_flow_execution_query, &scope, args, NULL, false, 0);
 	if (rc != SPI_OK_INSERT || SPI_processed != 1)
 		ReportUnexpectedSPIResult("flow execution insert", rc);
 	if ((rc = SPI_finish()) != SPI_OK_FINISH)
 		ReportUnexpectedSPIResult("SPI_finish", rc);
 
-	PG_RETURN_UUID_P(id);
+	PG_RETURN_DATUM(id);
 }
 
 /*
@@ -190,70 +177,76 @@ create_flow_execution(PG_FUNCTION_ARGS)
 Datum
 record_task_output(PG_FUNCTION_ARGS)
 {
-	pg_uuid_t	org_id;
-	TupleDesc	result_desc;
-	Datum		args[6];
-	char		nulls[6];
-	MemoryContext caller_context = CurrentMemoryContext;
-	int			rc;
-	int			i;
+	TupleDesc	result_desc = ResultDescriptor(fcinfo);
+	Principal	principal;
+	StatementScope scope;
+	Datum		args[7];
+	char		nulls[7];
+	Datum		result;
 
-	result_desc = TaskOutputResultDescriptor(fcinfo);
-	RequireAuthorizedOrgId(&org_id);
+	RequirePrincipal(&principal);
 	RequireArgument(fcinfo, 0, "flow_execution_id");
 	RequireArgument(fcinfo, 1, "task_name");
 	RequireArgument(fcinfo, 5, "status");
 
-	for (i = 0; i < 5; i++)
-	{
-		args[i] = PG_GETARG_DATUM(i);
-		nulls[i] = PG_ARGISNULL(i) ? 'n' : ' ';
-	}
-	args[5] = DirectFunctionCall1(enum_out, PG_GETARG_DATUM(5));
-	args[5] = CStringGetTextDatum(DatumGetCString(args[5]));
-	nulls[5] = ' ';
+	args[0] = PG_GETARG_DATUM(0);
+	args[1] = UUIDPGetDatum(&principal.org_id);
+	args[2] = PG_GETARG_DATUM(1);
+	args[3] = PG_GETARG_DATUM(2);
+	args[4] = PG_GETARG_DATUM(3);
+	args[5] = PG_GETARG_DATUM(4);
+	args[6] = CStringGetTextDatum(DatumGetCString(DirectFunctionCall1(enum_out,
+																	  PG_GETARG_DATUM(5))));
+	memset(nulls, ' ', sizeof(nulls));
+	nulls[3] = PG_ARGISNULL(2) ? 'n' : ' ';
+	nulls[4] = PG_ARGISNULL(3) ? 'n' : ' ';
+	nulls[5] = PG_ARGISNULL(4) ? 'n' : ' ';
 
-	if ((rc = SPI_connect()) != SPI_OK_CONNECT)
-		ReportUnexpectedSPIResult("SPI_connect", rc);
-	rc = ExecutePreparedQuery(&record_task_output_query, args, nulls, false, 0);
-	if (rc != SPI_OK_INSERT_RETURNING || SPI_processed != 1)
-		ReportUnexpectedSPIResult("task output insert", rc);
-
-	PG_RETURN_DATUM(FinishWithTaskOutput(result_desc, caller_context));
+	/* the new row is the caller's, whatever its status */
+	InitScope(&scope, &principal, true);
+	if (!RunReturningTaskOutput(&record_task_output_query, &scope, args, nulls,
+								result_desc, &result))
+		ReportUnexpectedSPIResult("task output insert", SPI_OK_INSERT_RETURNING);
+	PG_RETURN_DATUM(result);
 }
 
 /*
  * SetStatus
- *		Move task output id of the current organization to status (a label)
- *		and return the stored task_output, formed in the caller's memory.
- *		connected: the caller has already connected to SPI.
- *		The triggers decide whether the change is allowed.
+ *		Move task output id of the principal's organization to status and
+ *		return the stored task_output; the triggers decide whether the
+ *		change is allowed.  A soft-deleted output is not found unless the
+ *		principal is an administrator.
  */
 static Datum
-SetStatus(FunctionCallInfo fcinfo, Datum id, const char *status, bool connected)
+SetStatus(FunctionCallInfo fcinfo, const Principal *principal, Datum id,
+		  OutputStatus status)
 {
-	pg_uuid_t	org_id;
-	TupleDesc	result_desc;
-	Datum		args[3];
-	MemoryContext caller_context = CurrentMemoryContext;
-	int			rc;
+	TupleDesc	result_desc = ResultDescriptor(fcinfo);
+	StatementScope scope;
+	Datum		args[4];
+	Datum		result;
 
-	result_desc = TaskOutputResultDescriptor(fcinfo);
-	RequireAuthorizedOrgId(&org_id);
-
-	args[0] = UUIDPGetDatum(&org_id);
+	args[0] = UUIDPGetDatum(&principal->org_id);
 	args[1] = id;
-	args[2] = CStringGetTextDatum(status);
-
-	if (!connected && (rc = SPI_connect()) != SPI_OK_CONNECT)
-		ReportUnexpectedSPIResult("SPI_connect", rc);
-	rc = ExecutePreparedQuery(&set_status_query, args, NULL, false, 0);
-	if (rc != SPI_OK_UPDATE_RETURNING)
-		ReportUnexpectedSPIResult("status update", rc);
-	if (SPI_processed == 0)
+	args[2] = CStringGetTextDatum(StatusName(status));
+	args[3] = BoolGetDatum(principal->is_admin);
+	/* the row may become (or, for an administrator, be) deleted */
+	InitScope(&scope, principal, true);
+	if (!RunReturningTaskOutput(&set_status_query, &scope, args, NULL, result_desc,
+								&result))
 		ReportTaskOutputNotFound("id", DatumGetUUIDP(id));
+	return result;
+}
 
-	return FinishWithTaskOutput(result_desc, caller_context);
+/*
+ * StatusArgument
+ *		The OutputStatus of a task_output_status argument.
+ */
+static OutputStatus
+StatusArgument(FunctionCallInfo fcinfo, int argno)
+{
+	return StatusFromDatum(get_fn_expr_argtype(fcinfo->flinfo, argno),
+						   PG_GETARG_DATUM(argno));
 }
 
 /*
@@ -264,12 +257,13 @@ SetStatus(FunctionCallInfo fcinfo, Datum id, const char *status, bool connected)
 Datum
 set_task_output_status(PG_FUNCTION_ARGS)
 {
-	const char *status;
+	Principal	principal;
 
+	RequirePrincipal(&principal);
 	RequireArgument(fcinfo, 0, "id");
 	RequireArgument(fcinfo, 1, "status");
-	status = DatumGetCString(DirectFunctionCall1(enum_out, PG_GETARG_DATUM(1)));
-	PG_RETURN_DATUM(SetStatus(fcinfo, PG_GETARG_DATUM(0), status, false));
+	PG_RETURN_DATUM(SetStatus(fcinfo, &principal, PG_GETARG_DATUM(0),
+							  StatusArgument(fcinfo, 1)));
 }
 
 /*
@@ -279,84 +273,136 @@ set_task_output_status(PG_FUNCTION_ARGS)
 Datum
 delete_task_output(PG_FUNCTION_ARGS)
 {
+	Principal	principal;
+
+	RequirePrincipal(&principal);
 	RequireArgument(fcinfo, 0, "id");
-	PG_RETURN_DATUM(SetStatus(fcinfo, PG_GETARG_DATUM(0),
-							  StatusName(STATUS_DELETED), false));
+	PG_RETURN_DATUM(SetStatus(fcinfo, &principal, PG_GETARG_DATUM(0), OUTPUT_DELETED));
+}
+
+/*
+ * ReportNotDeleted
+ *		PT409 for a restore of an output that is not deleted.
+ */
+pg_noreturn static void
+ReportNotDeleted(Datum id, OutputStatus status)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_TASK_OUTPUTS_CONFLICT),
+			 errmsg("task output is not deleted"),
+			 errdetail("Task output \"%s\" is \"%s\"; only a deleted task output can be restored.",
+					   UuidToCString(DatumGetUUIDP(id)), StatusName(status))));
 }
 
 /*
  * restore_task_output
  *		SQL: bring a soft-deleted task output back to the status it had
- *		before; returns the stored task_output.  EXECUTE is granted to
- *		administrators only, and the trigger checks it again.
+ *		before; returns the stored task_output.  For administrators; the
+ *		trigger checks it again.
  */
 Datum
 restore_task_output(PG_FUNCTION_ARGS)
 {
-	pg_uuid_t	org_id;
+	Principal	principal;
+	StatementScope scope;
 	Datum		args[2];
-	char	   *status;
-	char	   *previous;
+	OutputStatus status;
+	bool		have_previous;
+	OutputStatus previous = OUTPUT_DELETED;
+	bool		isnull;
 	int			rc;
 
-	RequireAuthorizedOrgId(&org_id);
+	RequirePrincipal(&principal);
+	RequireAdmin("restore task outputs");
 	RequireArgument(fcinfo, 0, "id");
-	args[0] = UUIDPGetDatum(&org_id);
+	args[0] = UUIDPGetDatum(&principal.org_id);
 	args[1] = PG_GETARG_DATUM(0);
 
+	InitScope(&scope, &principal, true);
 	if ((rc = SPI_connect()) != SPI_OK_CONNECT)
 		ReportUnexpectedSPIResult("SPI_connect", rc);
-	rc = ExecutePreparedQuery(&restore_lookup_query, args, NULL, false, 1);
+	rc = RunQuery(&restore_lookup_query, &scope, args, NULL, false, 1);
 	if (rc != SPI_OK_SELECT)
 		ReportUnexpectedSPIResult("restore lookup", rc);
 	if (SPI_processed == 0)
 		ReportTaskOutputNotFound("id", PG_GETARG_UUID_P(0));
-	status = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
-	previous = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
-	if (strcmp(status, StatusName(STATUS_DELETED)) != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_TASK_OUTPUTS_CONFLICT),
-				 errmsg("task output is not deleted"),
-				 errdetail("Task output \"%s\" is \"%s\"; only a deleted task output can be restored.",
-						   UuidToCString(PG_GETARG_UUID_P(0)), status)));
-	if (previous == NULL)
-		ReportTransitionRejected(STATUS_DELETED, STATUS_DELETED,
-								 "This task output was recorded as deleted and has no earlier status to restore.");
+	status = StatusFromDatum(SPI_gettypeid(SPI_tuptable->tupdesc, 1),
+							 SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
+										   1, &isnull));
+	(void) SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
+	have_previous = !isnull;
+	if (have_previous)
+		previous = StatusFromDatum(SPI_gettypeid(SPI_tuptable->tupdesc, 2),
+								   SPI_getbinval(SPI_tuptable->vals[0],
+												 SPI_tuptable->tupdesc, 2, &isnull));
+	if ((rc = SPI_finish()) != SPI_OK_FINISH)
+		ReportUnexpectedSPIResult("SPI_finish", rc);
 
-	/* still connected: SetStatus runs its UPDATE and finishes */
-	PG_RETURN_DATUM(SetStatus(fcinfo, PG_GETARG_DATUM(0), previous, true));
+	if (status != OUTPUT_DELETED)
+		ReportNotDeleted(args[1], status);
+	if (!have_previous)
+		ReportTransitionRejected(OUTPUT_DELETED, OUTPUT_DELETED,
+								 "This task output was recorded as deleted and has no earlier status to restore.");
+	PG_RETURN_DATUM(SetStatus(fcinfo, &principal, args[1], previous));
+}
+
+/*
+ * MarkStaleQuery
+ *		The UPDATE of mark_stale, of every task or of one: the outputs whose
+ *		status the status machine lets become stale.
+ */
+static PreparedQuery *
+MarkStaleQuery(bool one_task)
+{
+	PreparedQuery *query = one_task ? &mark_stale_task_query : &mark_stale_query;
+
+	if (query->sql == NULL)
+		query->sql = MemoryContextStrdup(TopMemoryContext,
+										 psprintf("UPDATE task_outputs.outputs"
+												  " SET status = %s"
+												  " WHERE organization_id OPERATOR(pg_catalog.=) $1"
+												  " AND flow_execution_id OPERATOR(pg_catalog.=) $2"
+												  "%s"
+												  " AND status OPERATOR(pg_catalog.=) ANY (%s)",
+												  StatusLiteral(OUTPUT_STALE),
+												  one_task ? " AND task_name OPERATOR(pg_catalog.=) $3" : "",
+												  StatusesLeadingTo(OUTPUT_STALE)));
+	return query;
 }
 
 /*
  * mark_stale
- *		SQL: turn the completed and failed outputs of a flow execution (of
- *		one task, when task_name is given) stale; returns how many.  Outputs
- *		in other states are left alone: the status machine has no way from
- *		them to stale.
+ *		SQL: turn the outputs of a flow execution (of one task, when task_name
+ *		is given) that may become stale, stale; returns how many.  Outputs
+ *		in other states are left alone.
  */
 Datum
 mark_stale(PG_FUNCTION_ARGS)
 {
-	pg_uuid_t	org_id;
+	Principal	principal;
+	StatementScope scope;
 	Datum		args[3];
+	char		nulls[3] = {' ', ' ', ' '};
 	int64		count;
 	int			rc;
 
-	RequireAuthorizedOrgId(&org_id);
+	RequirePrincipal(&principal);
 	RequireArgument(fcinfo, 0, "flow_execution_id");
 	if (!PG_ARGISNULL(1))
 		CheckName("task_name", PG_GETARG_DATUM(1), false);
-	args[0] = UUIDPGetDatum(&org_id);
+	args[0] = UUIDPGetDatum(&principal.org_id);
 	args[1] = PG_GETARG_DATUM(0);
 	args[2] = PG_ARGISNULL(1) ? (Datum) 0 : PG_GETARG_DATUM(1);
+	if (PG_ARGISNULL(1))
+		nulls[2] = 'n';
 
-	if (!FlowExecutionVisible(args[0], args[1]))
+	if (!FlowExecutionVisible(&principal, args[0], args[1]))
 		ReportFlowExecutionNotFound(PG_GETARG_UUID_P(0));
 
+	InitScope(&scope, &principal, false);
 	if ((rc = SPI_connect()) != SPI_OK_CONNECT)
 		ReportUnexpectedSPIResult("SPI_connect", rc);
-	rc = ExecutePreparedQuery(PG_ARGISNULL(1) ? &mark_stale_query : &mark_stale_task_query,
-							  args, NULL, false, 0);
+	rc = RunQuery(MarkStaleQuery(!PG_ARGISNULL(1)), &scope, args, nulls, false, 0);
 	if (rc != SPI_OK_UPDATE)
 		ReportUnexpectedSPIResult("mark stale", rc);
 	count = SPI_processed;

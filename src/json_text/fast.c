@@ -1,13 +1,13 @@
 /*-------------------------------------------------------------------------
  *
- * json_text.c
+ * fast.c
  *	  Render jsonb values and JSON string literals to text, fast.
  *
  * AppendJsonbText walks the on-disk jsonb format (JsonbContainer headers
  * followed by JEntry arrays and a data area) recursively, instead of going
  * through JsonbIteratorNext, and writes straight into the output buffer.
- * Its output must stay byte-for-byte identical to PostgreSQL 15's
- * JsonbToCString without indentation: ", " between elements, ": " after
+ * Its output must stay byte-for-byte identical to the server's
+ * JsonbToCString without indentation (the same on every supported version): ", " between elements, ": " after
  * each key, "{}" and "[]" for empty containers, a raw-scalar root printed
  * as the bare scalar, strings escaped as escape_json does, and numbers
  * printed as numeric_out does.  Numbers are decoded from the numeric
@@ -16,13 +16,19 @@
  * numeric falls back to numeric_out itself, so the fast path can only be
  * faster, never different.
  *
+ * This file and numeric's and jsonb's layouts it reads are the one place
+ * that depends on the server's private formats; core.c is the same
+ * interface through the server's functions, and test/escapes.sql and
+ * test/differential.sql, run on every version of the test matrix, fail if
+ * a new server changes a layout.
+ *
  * Buffer discipline: every write is preceded by ReserveJsonBytes() for at least
  * the bytes it may write, which keeps the invariant "out->len + pending
  * bytes < out->maxlen", so there is always room for the terminating NUL.
  * Internal helpers do not NUL-terminate; the exported functions do, once,
  * before returning.
  *
- * src/json_text.c
+ * src/json_text/fast.c
  *
  *-------------------------------------------------------------------------
  */
@@ -84,7 +90,7 @@ static const char digit_pairs[201] =
 
 static const char hex_digits[] = "0123456789abcdef";
 
-static void RenderContainer(StringInfo out, const JsonbContainer *jc);
+static void RenderContainer(JsonBuffer *out, const JsonbContainer *jc);
 
 /*
  * Does byte c need escaping in a JSON string literal?  escape_json escapes
@@ -285,7 +291,7 @@ CopyClean(const char **src, const char *end, char **dst, const char *readable)
  * 0x20.  '/' and bytes >= 0x7f are copied unchanged.
  */
 static pg_attribute_always_inline void
-AppendStringImpl(StringInfo out, const char *s, int len, const char *readable,
+AppendStringImpl(JsonBuffer *out, const char *s, int len, const char *readable,
 				 const char *pre, int npre, const char *post, int npost)
 {
 	const char *p = s;
@@ -359,21 +365,21 @@ AppendStringImpl(StringInfo out, const char *s, int len, const char *readable,
  * data, so the eight bytes before any string in it can be read.
  */
 static void
-AppendJsonbString(StringInfo out, const char *s, int len)
+AppendJsonbString(JsonBuffer *out, const char *s, int len)
 {
 	AppendStringImpl(out, s, len, s - 8, "", 0, "", 0);
 }
 
 /* an object's first key, and its ": " */
 static void
-AppendFirstKey(StringInfo out, const char *s, int len)
+AppendFirstKey(JsonBuffer *out, const char *s, int len)
 {
 	AppendStringImpl(out, s, len, s - 8, "", 0, ": ", 2);
 }
 
 /* a further key, with the ", " before it and the ": " after it */
 static void
-AppendNextKey(StringInfo out, const char *s, int len)
+AppendNextKey(JsonBuffer *out, const char *s, int len)
 {
 	AppendStringImpl(out, s, len, s - 8, ", ", 2, ": ", 2);
 }
@@ -397,13 +403,13 @@ Put4(char *cp, int dig)
  * digits), so that the output is always numeric_out's.
  */
 static void
-AppendNumericSlow(StringInfo out, const char *num)
+AppendNumericSlow(JsonBuffer *out, const char *num)
 {
 	char	   *str;
 
 	str = DatumGetCString(DirectFunctionCall1(numeric_out,
 											  PointerGetDatum(num)));
-	appendStringInfoString(out, str);
+	AppendJsonBytes(out, str, strlen(str));
 	pfree(str);
 }
 
@@ -418,7 +424,7 @@ AppendNumericSlow(StringInfo out, const char *num)
  * digit is stored.  This does the same straight into the output buffer.
  */
 static void
-AppendNumeric(StringInfo out, const char *num)
+AppendNumeric(JsonBuffer *out, const char *num)
 {
 	const uint16 *words;
 	const int16 *digits;
@@ -558,7 +564,7 @@ corrupt:
  * int-aligned offset; the padding before them is part of their length.
  */
 static inline void
-RenderValue(StringInfo out, JEntry je, const char *base,
+RenderValue(JsonBuffer *out, JEntry je, const char *base,
 				uint32 off, uint32 len)
 {
 	switch (je & JENTRY_TYPEMASK)
@@ -631,7 +637,7 @@ EntryOffset(const JsonbContainer *jc, int index)
  * a stride of JEntries each time.
  */
 static void
-RenderContainer(StringInfo out, const JsonbContainer *jc)
+RenderContainer(JsonBuffer *out, const JsonbContainer *jc)
 {
 	uint32		count = JsonContainerSize(jc);
 	uint32		i;
@@ -703,10 +709,10 @@ RenderContainer(StringInfo out, const JsonbContainer *jc)
 /*
  * Append s[0..len) as a JSON string literal, with quotes, escaped exactly
  * as escape_json does; see AppendStringImpl.  Exported wrapper that adds
- * the NUL terminator StringInfo users expect.
+ * the NUL terminator the buffer's users expect.
  */
 void
-AppendJsonString(StringInfo out, const char *s, int len)
+AppendJsonString(JsonBuffer *out, const char *s, int len)
 {
 	AppendStringImpl(out, s, len, s, "", 0, "", 0);
 	out->data[out->len] = '\0';
@@ -717,19 +723,19 @@ AppendJsonString(StringInfo out, const char *s, int len)
  *
  * The binary size is a good estimate of the text size (a JEntry's four
  * bytes roughly pay for the quotes and separators, a numeric's header for
- * its digits), so that much is reserved once, unless it would take the
- * buffer near MaxAllocSize where the estimate must not cause an error the
- * real output would not; later writes reserve precisely in any case.
+ * its digits), so that much is reserved once, unless it would pass the
+ * buffer's limit, where the estimate must not cause an error the real
+ * output would not; later writes reserve precisely in any case.
  * A raw scalar root (a one-element array flagged JB_FSCALAR) prints as
  * the bare scalar.
  */
 void
-AppendJsonbText(StringInfo out, Jsonb *jb)
+AppendJsonbText(JsonBuffer *out, Jsonb *jb)
 {
 	const JsonbContainer *root = &jb->root;
 	Size		hint = VARSIZE(jb);
 
-	if ((Size) out->len + hint < MaxAllocSize - 1)
+	if (hint < JsonBufferRoom(out))
 		ReserveJsonBytes(out, (int) hint);
 
 	/*

@@ -1,0 +1,374 @@
+/*-------------------------------------------------------------------------
+ *
+ * authorization.c
+ *		Who may act for which organization, who is an administrator, and
+ *		what the extension's own statements may see.
+ *
+ * The trust boundary.  The current role may act for the organization in
+ * force when
+ *	- it is a superuser;
+ *	- it acts for a gateway: it, or the session user (the login role of
+ *	  the connection, which SET ROLE does not change: PostgREST and
+ *	  PostGraphile log in as an authenticator and SET ROLE to a web role
+ *	  without privileges of its own), is a member of task_outputs_gateway,
+ *	  and the current role is not the owner of a SECURITY DEFINER function
+ *	  being run (InLocalUserIdChange): a gateway's authority never passes
+ *	  to code that someone else wrote and the gateway merely calls;
+ *	- or that organization was granted to it, or to a role whose
+ *	  privileges it has, with grant_organization.
+ * Membership in the gateway role is tested without the superuser shortcut
+ * and regardless of INHERIT, since authenticators are usually NOINHERIT.
+ *
+ * Grants are kept by role name (so that dump and restore keep them), in a
+ * table that no tenant role may read: the lookup runs as the table's owner
+ * (as referential integrity checks do), through one fixed prepared query,
+ * in a security-restricted operation.  The last decision is cached,
+ * keyed by the current user, the session user, whether a definer function
+ * is running and the organization, for the rest of the transaction at
+ * most; it is forgotten when any role or membership changes (syscache
+ * callbacks) and when the grants table changes (a statement trigger on it
+ * sends a relcache invalidation, which reaches every backend).
+ *
+ * The extension's own statements run as the service role (query.c), which
+ * no one logs in as.  Row-level security applies to it like to anyone:
+ * while a statement runs, query.c keeps a StatementScope saying which
+ * organization it acts for (the caller's, already authorized here),
+ * whether the caller is an administrator and whether the statement may
+ * read soft-deleted rows; authorized_org_id() and deleted_visible(), which
+ * the policies call, answer from it.  Outside a scope the service role
+ * sees nothing.
+ *
+ * src/authorization.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "access/xact.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/syscache.h"
+
+#include "authorization.h"
+#include "catalog.h"
+#include "errors.h"
+#include "query.h"
+#include "tenant.h"
+
+PG_FUNCTION_INFO_V1(authorized_org_id);
+PG_FUNCTION_INFO_V1(deleted_visible);
+
+#define GRANTS_TABLE "organization_grants"
+
+static PreparedQuery grantees_query = {
+	"SELECT role_name FROM task_outputs.organization_grants"
+	" WHERE organization_id OPERATOR(pg_catalog.=) $1",
+	1, {UUIDOID}, .as_caller = true
+};
+
+/* The last authorization decision of this transaction */
+typedef struct AuthorizationCache
+{
+	bool		valid;
+	Oid			userid;
+	Oid			session_userid;
+	bool		in_definer;
+	pg_uuid_t	org_id;
+	bool		allowed;
+} AuthorizationCache;
+
+static AuthorizationCache authorization_cache;
+static Oid	grants_relid = InvalidOid;
+static bool callbacks_registered = false;
+
+void
+ForgetAuthorizationDecisions(void)
+{
+	authorization_cache.valid = false;
+}
+
+static void
+AuthorizationSyscacheCallback(Datum arg, int cacheid, uint32 hashvalue)
+{
+	ForgetAuthorizationDecisions();
+}
+
+static void
+AuthorizationRelcacheCallback(Datum arg, Oid relid)
+{
+	if (relid == InvalidOid || relid == grants_relid)
+		ForgetAuthorizationDecisions();
+}
+
+static void
+AuthorizationXactCallback(XactEvent event, void *arg)
+{
+	ForgetAuthorizationDecisions();
+}
+
+/*
+ * RegisterAuthorizationCallbacks
+ *		Once per backend, on first use: forget the cached decision at the
+ *		end of every transaction and whenever roles, memberships or grants
+ *		change.
+ */
+static void
+RegisterAuthorizationCallbacks(void)
+{
+	if (callbacks_registered)
+		return;
+	CacheRegisterSyscacheCallback(AUTHOID, AuthorizationSyscacheCallback, (Datum) 0);
+	CacheRegisterSyscacheCallback(AUTHMEMMEMROLE, AuthorizationSyscacheCallback, (Datum) 0);
+	CacheRegisterSyscacheCallback(AUTHMEMROLEMEM, AuthorizationSyscacheCallback, (Datum) 0);
+	CacheRegisterRelcacheCallback(AuthorizationRelcacheCallback, (Datum) 0);
+	RegisterXactCallback(AuthorizationXactCallback, NULL);
+	callbacks_registered = true;
+}
+
+/*
+ * IsGatewayMember
+ *		True when roleid is a member of task_outputs_gateway, directly or
+ *		through other roles, with or without INHERIT.  Superusers are not
+ *		members merely by being superusers: a superuser session that SET
+ *		ROLEs to a tenant's role is bound like that role.
+ */
+static bool
+IsGatewayMember(Oid roleid)
+{
+	Oid			gateway = get_role_oid(GATEWAY_ROLE, true);
+
+	return OidIsValid(gateway) && is_member_of_role_nosuper(roleid, gateway);
+}
+
+/*
+ * GrantsTableOwner
+ *		The owner of the extension's grants table, and its OID in
+ *		*grants_relid_out; InvalidOid when there is no such table (which
+ *		grants nothing).
+ */
+Oid
+GrantsTableOwner(Oid *grants_relid_out)
+{
+	HeapTuple	tuple;
+	Oid			owner;
+
+	grants_relid = ExtensionRelation(GRANTS_TABLE);
+	if (grants_relid_out != NULL)
+		*grants_relid_out = grants_relid;
+	if (!OidIsValid(grants_relid))
+		return InvalidOid;
+	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(grants_relid));
+	if (!HeapTupleIsValid(tuple))
+		return InvalidOid;
+	owner = ((Form_pg_class) GETSTRUCT(tuple))->relowner;
+	ReleaseSysCache(tuple);
+	return owner;
+}
+
+/*
+ * OrganizationGranted
+ *		True when org_id is granted to roleid or to a role whose privileges
+ *		roleid has.
+ *
+ * Runs the lookup as the owner of the grants table, with
+ * SECURITY_NOFORCE_RLS so the owner is not bound by the table's forced
+ * row-level security (as referential integrity checks do).  The caller's
+ * identity is restored here, or by the transaction's abort on error.
+ */
+static bool
+OrganizationGranted(Oid roleid, const pg_uuid_t *org_id)
+{
+	Oid			owner = GrantsTableOwner(NULL);
+	Oid			save_userid;
+	int			save_sec_context;
+	Datum		args[1];
+	bool		granted = false;
+	uint64		i;
+	int			rc;
+
+	if (!OidIsValid(owner))
+		return false;
+
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
+	SetUserIdAndSecContext(owner, save_sec_context |
+						   SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION |
+						   SECURITY_NOFORCE_RLS);
+
+	if ((rc = SPI_connect()) != SPI_OK_CONNECT)
+		ReportUnexpectedSPIResult("SPI_connect", rc);
+	args[0] = UUIDPGetDatum(org_id);
+	rc = RunQuery(&grantees_query, NULL, args, NULL, true, 0);
+	if (rc != SPI_OK_SELECT)
+		ReportUnexpectedSPIResult("organization grants lookup", rc);
+
+	for (i = 0; i < SPI_processed && !granted; i++)
+	{
+		bool		isnull;
+		Datum		name = SPI_getbinval(SPI_tuptable->vals[i],
+										 SPI_tuptable->tupdesc, 1, &isnull);
+		Oid			grantee;
+
+		if (isnull)
+			continue;
+		grantee = get_role_oid(NameStr(*DatumGetName(name)), true);
+		granted = OidIsValid(grantee) && has_privs_of_role(roleid, grantee);
+	}
+
+	if ((rc = SPI_finish()) != SPI_OK_FINISH)
+		ReportUnexpectedSPIResult("SPI_finish", rc);
+	SetUserIdAndSecContext(save_userid, save_sec_context);
+	return granted;
+}
+
+/*
+ * MayActFor
+ *		True when the current role may act for org_id: see the file header.
+ */
+bool
+MayActFor(const pg_uuid_t *org_id)
+{
+	Oid			userid = GetUserId();
+	Oid			session_userid = GetSessionUserId();
+	bool		in_definer = InLocalUserIdChange();
+	bool		allowed;
+
+	RegisterAuthorizationCallbacks();
+	if (authorization_cache.valid &&
+		authorization_cache.userid == userid &&
+		authorization_cache.session_userid == session_userid &&
+		authorization_cache.in_definer == in_definer &&
+		memcmp(&authorization_cache.org_id, org_id, sizeof(pg_uuid_t)) == 0)
+		return authorization_cache.allowed;
+
+	allowed = superuser_arg(userid) ||
+		(!in_definer &&
+		 (IsGatewayMember(userid) || IsGatewayMember(session_userid))) ||
+		OrganizationGranted(userid, org_id);
+
+	authorization_cache.userid = userid;
+	authorization_cache.session_userid = session_userid;
+	authorization_cache.in_definer = in_definer;
+	memcpy(&authorization_cache.org_id, org_id, sizeof(pg_uuid_t));
+	authorization_cache.allowed = allowed;
+	authorization_cache.valid = true;
+	return allowed;
+}
+
+/*
+ * CurrentRoleIsAdmin
+ *		Whether the current role has the privileges of task_outputs_admin
+ *		(superusers have every role's).  Looked up by name each time: roles
+ *		come and go independently of this library.
+ */
+bool
+CurrentRoleIsAdmin(void)
+{
+	Oid			admin = get_role_oid(ADMIN_ROLE, true);
+
+	return OidIsValid(admin) && has_privs_of_role(GetUserId(), admin);
+}
+
+/*
+ * RequireAdmin
+ *		42501 unless the current role is an administrator; action completes
+ *		"permission denied to ...".
+ */
+void
+RequireAdmin(const char *action)
+{
+	if (!CurrentRoleIsAdmin())
+		ReportPermissionDenied(action, ADMIN_ROLE);
+}
+
+/*
+ * RequirePrincipal
+ *		The caller of an API function, checked: 42501 with a hint when no
+ *		organization is in force or the current role may not act for it.
+ *		Every API entry point calls this before anything else.
+ */
+void
+RequirePrincipal(Principal *principal)
+{
+	if (!GetCurrentOrgId(&principal->org_id))
+		ReportNoTenant();
+	if (!MayActFor(&principal->org_id))
+		ReportOrganizationNotGranted(&principal->org_id);
+	principal->is_admin = CurrentRoleIsAdmin();
+}
+
+/*
+ * GetWriterPrincipal
+ *		Who is writing, for the tables' triggers: the API's caller when the
+ *		write is one of the extension's statements (the active scope), else
+ *		the current role acting for the organization in force (42501 when it
+ *		may not).  False when no organization is in force at all; the
+ *		trigger decides what that means.
+ */
+bool
+GetWriterPrincipal(Principal *principal)
+{
+	const StatementScope *scope = ActiveScope();
+
+	if (scope != NULL)
+	{
+		principal->org_id = scope->org_id;
+		principal->is_admin = scope->is_admin;
+		return true;
+	}
+	if (!GetCurrentOrgId(&principal->org_id))
+		return false;
+	if (!MayActFor(&principal->org_id))
+		ReportOrganizationNotGranted(&principal->org_id);
+	principal->is_admin = CurrentRoleIsAdmin();
+	return true;
+}
+
+/*
+ * authorized_org_id
+ *		SQL: the organization in force when the current role may act for it,
+ *		else NULL; for the service role, its statement's scope.  The
+ *		row-level security policies are keyed on it, so it never raises for
+ *		a refused organization: a refused role sees no rows.
+ */
+Datum
+authorized_org_id(PG_FUNCTION_ARGS)
+{
+	const StatementScope *scope = ActiveScope();
+	pg_uuid_t  *org_id = palloc(sizeof(pg_uuid_t));
+
+	if (scope != NULL)
+	{
+		*org_id = scope->org_id;
+		PG_RETURN_UUID_P(org_id);
+	}
+	if (IsServiceRole(GetUserId()) || !GetCurrentOrgId(org_id) || !MayActFor(org_id))
+		PG_RETURN_NULL();
+	PG_RETURN_UUID_P(org_id);
+}
+
+/*
+ * deleted_visible
+ *		SQL: whether the current role may read soft-deleted task outputs:
+ *		an administrator, or one of the extension's statements that needs to
+ *		(its scope says so).  The row-level security policies call it.
+ */
+Datum
+deleted_visible(PG_FUNCTION_ARGS)
+{
+	const StatementScope *scope = ActiveScope();
+
+	if (scope != NULL)
+		PG_RETURN_BOOL(scope->sees_deleted);
+	if (IsServiceRole(GetUserId()))
+		PG_RETURN_BOOL(false);
+	PG_RETURN_BOOL(CurrentRoleIsAdmin());
+}
