@@ -302,12 +302,17 @@ CheckCreatedRange(ReadRequest *request)
 	after = DatumGetTimestampTz(request->filter_value[FILTER_CREATED_AFTER]);
 	before = DatumGetTimestampTz(request->filter_value[FILTER_CREATED_BEFORE]);
 	if (after >= before)
+	{
+		/* timestamptz_to_str returns a static buffer */
+		char	   *after_text = pstrdup(timestamptz_to_str(after));
+		char	   *before_text = pstrdup(timestamptz_to_str(before));
+
 		ereport(ERROR,
 				(errcode(ERRCODE_TASK_OUTPUTS_BAD_REQUEST),
 				 errmsg("invalid created_after"),
 				 errdetail("Argument \"created_after\" (%s) must be earlier than \"created_before\" (%s); both bounds are exclusive.",
-						   pstrdup(timestamptz_to_str(after)),
-						   timestamptz_to_str(before))));
+						   after_text, before_text)));
+	}
 }
 
 /*
