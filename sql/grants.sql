@@ -70,8 +70,8 @@ SET task_outputs.org_id = '0a000000-0000-4000-8000-00000000000a';
 SELECT task_outputs.authorized_org_id();
 SELECT name FROM task_outputs.flow_executions;
 SELECT json_array_length(task_outputs.list_task_outputs());
--- the policy: the authorized tenant computed once (an InitPlan), and an
--- index condition on the tenant key
+-- the policy: the authorized tenant, a stable function computed once per
+-- scan as an index condition on the tenant key
 SET enable_seqscan = off;
 SET enable_bitmapscan = off;
 EXPLAIN (COSTS OFF) SELECT * FROM task_outputs.flow_executions ORDER BY created_at DESC, id DESC;
