@@ -98,6 +98,7 @@ InitScope(StatementScope *scope, const Principal *principal, bool sees_deleted)
 	memset(scope, 0, sizeof(*scope));
 	scope->org_id = principal->org_id;
 	scope->is_admin = principal->is_admin;
+	memcpy(scope->actor, principal->actor, ACTOR_BYTES);
 	scope->sees_deleted = sees_deleted;
 }
 
