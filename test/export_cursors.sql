@@ -28,6 +28,17 @@ GRANT ALL ON ALL SEQUENCES IN SCHEMA pg_temp TO PUBLIC;
 \set org '07000000-0000-4000-8000-000000000007'
 \set fe '0f000000-0000-4000-8000-0000000007a1'
 \o /dev/null
+-- what a run that was interrupted may have left
+SET client_min_messages = warning;
+SET session_replication_role = replica;
+DELETE FROM task_outputs.audit_trail WHERE organization_id = :'org';
+DELETE FROM task_outputs.outputs WHERE organization_id = :'org';
+DELETE FROM task_outputs.flow_executions WHERE organization_id = :'org';
+DELETE FROM task_outputs.organization_grants WHERE role_name = 'to_cursor_reader';
+RESET session_replication_role;
+DROP SCHEMA IF EXISTS xc CASCADE;
+DROP ROLE IF EXISTS to_cursor_reader;
+RESET client_min_messages;
 -- 2,500 outputs, 25 of them soft-deleted, every 100th of 5 kB, the others
 -- small; created_at in January (no daylight saving time in the zones
 -- below), two outputs per instant
