@@ -61,9 +61,8 @@ COMMIT;
 
 -- the same defaults on the roles instead: the authenticator (a login
 -- default) and the web role (which SET ROLE does not apply)
-\c - regress_sd_owner
-ALTER DATABASE regress_session_defaults RESET ALL;
 \c - :superuser
+ALTER DATABASE regress_session_defaults RESET ALL;
 ALTER ROLE regress_sd_authenticator SET task_outputs.org_id = '0e000000-0000-4000-8000-00000000000e';
 ALTER ROLE regress_sd_authenticator IN DATABASE regress_session_defaults SET task_outputs.actor = 'owner-forged';
 ALTER ROLE regress_sd_web SET task_outputs.org_id = '0e000000-0000-4000-8000-00000000000e';
@@ -108,9 +107,10 @@ ROLLBACK;
 -- them: with the owner's organization as the default, a request whose
 -- claims are exactly the default text still acts for the claims'
 -- organization
+\c - :superuser
+ALTER DATABASE regress_session_defaults RESET ALL;
 \c - regress_sd_owner
 SELECT task_outputs.current_org_id() IS NOT DISTINCT FROM task_outputs.current_org_id() AS library_loaded;
-ALTER DATABASE regress_session_defaults RESET ALL;
 ALTER DATABASE regress_session_defaults SET "request.jwt.claims" = '{"role": "regress_sd_web", "org_id": "0a000000-0000-4000-8000-00000000000a", "sub": "123e4567-e89b-12d3-a456-426614174000"}';
 ALTER DATABASE regress_session_defaults SET task_outputs.org_id = '0e000000-0000-4000-8000-00000000000e';
 \c - regress_sd_authenticator
