@@ -103,25 +103,6 @@ SELECT set_config('role', 'regress_sd_web', true) IS NOT NULL AS role_set;
 SELECT task_outputs.create_flow_execution('no claims of its own') IS NOT NULL AS created;
 ROLLBACK;
 
--- nor does a default equal to the claims a request then sets stand in for
--- them: with the owner's organization as the default, a request whose
--- claims are exactly the default text still acts for the claims'
--- organization
-\c - :superuser
-ALTER DATABASE regress_session_defaults RESET ALL;
-\c - regress_sd_owner
-SELECT task_outputs.current_org_id() IS NOT DISTINCT FROM task_outputs.current_org_id() AS library_loaded;
-ALTER DATABASE regress_session_defaults SET "request.jwt.claims" = '{"role": "regress_sd_web", "org_id": "0a000000-0000-4000-8000-00000000000a", "sub": "123e4567-e89b-12d3-a456-426614174000"}';
-ALTER DATABASE regress_session_defaults SET task_outputs.org_id = '0e000000-0000-4000-8000-00000000000e';
-\c - regress_sd_authenticator
-BEGIN;
-SELECT set_config('role', 'regress_sd_web', true) IS NOT NULL AS role_set,
-       set_config('request.jwt.claims', '{"role": "regress_sd_web", "org_id": "0a000000-0000-4000-8000-00000000000a", "sub": "123e4567-e89b-12d3-a456-426614174000"}', true) IS NOT NULL AS claims_set;
-SELECT task_outputs.current_org_id();
-SELECT organization_id, last_modified_by
-  FROM task_outputs.record_task_output('0f000000-0000-4000-8000-0000000000a1', 'claims equal to the default');
-COMMIT;
-
 -- where every write went: all into A, none into O
 \c - :superuser
 SELECT task_name, organization_id, last_modified_by
