@@ -14,6 +14,7 @@ OBJS = \
 	src/tenant.o \
 	src/authorization.o \
 	src/grants.o \
+	src/planner_settings.o \
 	src/query.o \
 	src/uuid7.o \
 	src/status.o \

@@ -15,6 +15,7 @@
 #define TASK_OUTPUTS_COMPAT_H
 
 #include "access/genam.h"
+#include "catalog/namespace.h"
 #include "executor/executor.h"
 #include "utils/arrayaccess.h"
 
@@ -68,6 +69,13 @@
 	array_iter_setup(it, array)
 #define CompatArrayIterNext(it, isnull, i, elmlen, elmbyval, elmalign) \
 	array_iter_next(it, isnull, i, elmlen, elmbyval, elmalign)
+#endif
+
+/* 17 renamed the search_path a cached plan was made under, and its check */
+#if PG_VERSION_NUM >= 170000
+#define CompatSearchPathMatches(path) SearchPathMatchesCurrentEnvironment(path)
+#else
+#define CompatSearchPathMatches(path) OverrideSearchPathMatchesCurrent(path)
 #endif
 
 /*
