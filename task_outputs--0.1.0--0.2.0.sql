@@ -167,25 +167,30 @@ CREATE TRIGGER outputs_supersede
 
 /*
  * Row-level security: soft-deleted outputs and the audit trail for
- * administrators only; no policy on the grants.
+ * administrators only; no policy on the grants; no subqueries in policies
+ * (a distributed engine refuses them).
  */
+DROP POLICY tenant_isolation ON @extschema@.flow_executions;
+CREATE POLICY tenant_isolation ON @extschema@.flow_executions
+	USING (organization_id OPERATOR(pg_catalog.=) @extschema@.authorized_org_id())
+	WITH CHECK (organization_id OPERATOR(pg_catalog.=) @extschema@.authorized_org_id());
 DROP POLICY tenant_isolation ON @extschema@.outputs;
 CREATE POLICY tenant_read ON @extschema@.outputs FOR SELECT
-	USING (organization_id OPERATOR(pg_catalog.=) (SELECT @extschema@.authorized_org_id())
-		   AND (status OPERATOR(pg_catalog.<>) 'deleted' OR (SELECT @extschema@.deleted_visible())));
+	USING (organization_id OPERATOR(pg_catalog.=) @extschema@.authorized_org_id()
+		   AND (status OPERATOR(pg_catalog.<>) 'deleted' OR @extschema@.deleted_visible()));
 CREATE POLICY tenant_insert ON @extschema@.outputs FOR INSERT
-	WITH CHECK (organization_id OPERATOR(pg_catalog.=) (SELECT @extschema@.authorized_org_id()));
+	WITH CHECK (organization_id OPERATOR(pg_catalog.=) @extschema@.authorized_org_id());
 CREATE POLICY tenant_update ON @extschema@.outputs FOR UPDATE
-	USING (organization_id OPERATOR(pg_catalog.=) (SELECT @extschema@.authorized_org_id())
-		   AND (status OPERATOR(pg_catalog.<>) 'deleted' OR (SELECT @extschema@.deleted_visible())))
-	WITH CHECK (organization_id OPERATOR(pg_catalog.=) (SELECT @extschema@.authorized_org_id()));
+	USING (organization_id OPERATOR(pg_catalog.=) @extschema@.authorized_org_id()
+		   AND (status OPERATOR(pg_catalog.<>) 'deleted' OR @extschema@.deleted_visible()))
+	WITH CHECK (organization_id OPERATOR(pg_catalog.=) @extschema@.authorized_org_id());
 CREATE POLICY tenant_delete ON @extschema@.outputs FOR DELETE
-	USING (organization_id OPERATOR(pg_catalog.=) (SELECT @extschema@.authorized_org_id())
-		   AND (status OPERATOR(pg_catalog.<>) 'deleted' OR (SELECT @extschema@.deleted_visible())));
+	USING (organization_id OPERATOR(pg_catalog.=) @extschema@.authorized_org_id()
+		   AND (status OPERATOR(pg_catalog.<>) 'deleted' OR @extschema@.deleted_visible()));
 DROP POLICY tenant_isolation ON @extschema@.audit_trail;
 CREATE POLICY administrators_read ON @extschema@.audit_trail FOR SELECT
-	USING (organization_id OPERATOR(pg_catalog.=) (SELECT @extschema@.authorized_org_id())
-		   AND (SELECT @extschema@.deleted_visible()));
+	USING (organization_id OPERATOR(pg_catalog.=) @extschema@.authorized_org_id()
+		   AND @extschema@.deleted_visible());
 DROP POLICY administration ON @extschema@.organization_grants;
 
 /*

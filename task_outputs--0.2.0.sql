@@ -350,40 +350,42 @@ SELECT pg_catalog.pg_extension_config_dump('@extschema@.organization_grants', ''
 
 /*
  * Row-level security: forced, so the table owner is bound too.  The tenant
- * is a scalar subquery, evaluated once per query as an InitPlan, so the
- * condition is an index qualification on organization_id.  It is the
- * authorized tenant: NULL (no rows) for a role that may not act for the
- * organization in force.  Soft-deleted outputs, and the audit trail, are
- * visible only where deleted_visible() says so (administrators).
+ * is a stable function, so the condition is an index qualification on
+ * organization_id, computed once per scan.  It is the authorized tenant:
+ * NULL (no rows) for a role that may not act for the organization in
+ * force.  Soft-deleted outputs, and the audit trail, are visible only
+ * where deleted_visible() says so (administrators).  The policies contain
+ * no subquery, so that they hold unchanged on a distributed engine, whose
+ * nodes create them from this script.
  */
 ALTER TABLE @extschema@.flow_executions ENABLE ROW LEVEL SECURITY;
 ALTER TABLE @extschema@.flow_executions FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON @extschema@.flow_executions
-	USING (organization_id OPERATOR(pg_catalog.=) (SELECT @extschema@.authorized_org_id()))
-	WITH CHECK (organization_id OPERATOR(pg_catalog.=) (SELECT @extschema@.authorized_org_id()));
+	USING (organization_id OPERATOR(pg_catalog.=) @extschema@.authorized_org_id())
+	WITH CHECK (organization_id OPERATOR(pg_catalog.=) @extschema@.authorized_org_id());
 
 ALTER TABLE @extschema@.outputs ENABLE ROW LEVEL SECURITY;
 ALTER TABLE @extschema@.outputs FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_read ON @extschema@.outputs FOR SELECT
-	USING (organization_id OPERATOR(pg_catalog.=) (SELECT @extschema@.authorized_org_id())
-		   AND (status OPERATOR(pg_catalog.<>) 'deleted' OR (SELECT @extschema@.deleted_visible())));
+	USING (organization_id OPERATOR(pg_catalog.=) @extschema@.authorized_org_id()
+		   AND (status OPERATOR(pg_catalog.<>) 'deleted' OR @extschema@.deleted_visible()));
 CREATE POLICY tenant_insert ON @extschema@.outputs FOR INSERT
-	WITH CHECK (organization_id OPERATOR(pg_catalog.=) (SELECT @extschema@.authorized_org_id()));
+	WITH CHECK (organization_id OPERATOR(pg_catalog.=) @extschema@.authorized_org_id());
 CREATE POLICY tenant_update ON @extschema@.outputs FOR UPDATE
-	USING (organization_id OPERATOR(pg_catalog.=) (SELECT @extschema@.authorized_org_id())
-		   AND (status OPERATOR(pg_catalog.<>) 'deleted' OR (SELECT @extschema@.deleted_visible())))
-	WITH CHECK (organization_id OPERATOR(pg_catalog.=) (SELECT @extschema@.authorized_org_id()));
+	USING (organization_id OPERATOR(pg_catalog.=) @extschema@.authorized_org_id()
+		   AND (status OPERATOR(pg_catalog.<>) 'deleted' OR @extschema@.deleted_visible()))
+	WITH CHECK (organization_id OPERATOR(pg_catalog.=) @extschema@.authorized_org_id());
 CREATE POLICY tenant_delete ON @extschema@.outputs FOR DELETE
-	USING (organization_id OPERATOR(pg_catalog.=) (SELECT @extschema@.authorized_org_id())
-		   AND (status OPERATOR(pg_catalog.<>) 'deleted' OR (SELECT @extschema@.deleted_visible())));
+	USING (organization_id OPERATOR(pg_catalog.=) @extschema@.authorized_org_id()
+		   AND (status OPERATOR(pg_catalog.<>) 'deleted' OR @extschema@.deleted_visible()));
 
 -- The trail is read by administrators only, and written by nobody but the
 -- audit trigger (which runs as the table's owner).
 ALTER TABLE @extschema@.audit_trail ENABLE ROW LEVEL SECURITY;
 ALTER TABLE @extschema@.audit_trail FORCE ROW LEVEL SECURITY;
 CREATE POLICY administrators_read ON @extschema@.audit_trail FOR SELECT
-	USING (organization_id OPERATOR(pg_catalog.=) (SELECT @extschema@.authorized_org_id())
-		   AND (SELECT @extschema@.deleted_visible()));
+	USING (organization_id OPERATOR(pg_catalog.=) @extschema@.authorized_org_id()
+		   AND @extschema@.deleted_visible());
 
 -- The grants are administration, not tenant data: no role but the owner
 -- (through grant_organization and the authorization lookup) and superusers

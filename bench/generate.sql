@@ -60,8 +60,8 @@ BEGIN
 	END IF;
 END
 $roles$;
-GRANT task_outputs_writer, task_outputs_gateway TO bench_writer;
-GRANT task_outputs_reader, task_outputs_gateway TO bench_reader, bench_explain;
+GRANT task_outputs_writer, task_outputs_gateway, task_outputs_direct TO bench_writer;
+GRANT task_outputs_reader, task_outputs_gateway, task_outputs_direct TO bench_reader, bench_explain;
 GRANT task_outputs_reader TO bench_direct;
 GRANT USAGE ON SCHEMA bench TO bench_writer, bench_reader, bench_explain, bench_direct;
 

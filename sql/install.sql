@@ -47,13 +47,55 @@ SET task_outputs.org_id = '0a000000-0000-4000-8000-00000000000a';
 SELECT task_outputs.create_flow_execution('owned', '0f000000-0000-4000-8000-000000000001');
 SELECT (task_outputs.record_task_output('0f000000-0000-4000-8000-000000000001', 'extract')).task_name;
 SELECT json_array_length(task_outputs.list_task_outputs());
--- the owner of the database is bound by row-level security like anyone
-SET task_outputs.org_id = '0b000000-0000-4000-8000-00000000000b';
+-- the owner of the database has no privilege on the extension's tables:
+-- it neither reads them nor locks them
 SELECT count(*) FROM task_outputs.outputs;
+BEGIN;
+LOCK TABLE task_outputs.outputs IN ACCESS EXCLUSIVE MODE;
+ROLLBACK;
+-- nor can it act for another organization, or create objects in the
+-- extension's schema
+SET task_outputs.org_id = '0b000000-0000-4000-8000-00000000000b';
+SELECT task_outputs.list_task_outputs();
+CREATE TABLE task_outputs.organization_grants_lookalike (organization_id uuid, role_name name);
 RESET ROLE;
 \c contrib_regression
 DROP DATABASE regress_owned;
 REVOKE task_outputs_writer FROM regress_db_owner;
+
+-- a schema named task_outputs made in advance by another role is not
+-- adopted: the extension installs only into a schema the installing
+-- superuser owns, where nobody else may create objects
+CREATE DATABASE regress_preempted OWNER regress_db_owner;
+\c regress_preempted
+SET ROLE regress_db_owner;
+CREATE SCHEMA task_outputs;
+RESET ROLE;
+CREATE EXTENSION task_outputs;
+SELECT count(*) FROM pg_extension WHERE extname = 'task_outputs';
+ALTER SCHEMA task_outputs OWNER TO CURRENT_USER;
+GRANT CREATE ON SCHEMA task_outputs TO regress_db_owner;
+CREATE EXTENSION task_outputs;
+REVOKE CREATE ON SCHEMA task_outputs FROM regress_db_owner;
+CREATE EXTENSION task_outputs;
+SELECT extname, extversion FROM pg_extension WHERE extname = 'task_outputs';
+\c contrib_regression
+DROP DATABASE regress_preempted;
+
+-- an existing task_outputs_service that could log in is not adopted: the
+-- C code switches to it
+ALTER ROLE task_outputs_service LOGIN;
+CREATE DATABASE regress_service_login;
+\c regress_service_login
+CREATE EXTENSION task_outputs;
+\c contrib_regression
+ALTER ROLE task_outputs_service NOLOGIN;
+GRANT task_outputs_service TO regress_db_owner;
+\c regress_service_login
+CREATE EXTENSION task_outputs;
+\c contrib_regression
+REVOKE task_outputs_service FROM regress_db_owner;
+DROP DATABASE regress_service_login;
 DROP ROLE regress_db_owner;
 DROP SCHEMA app CASCADE;
 
@@ -71,4 +113,25 @@ SELECT (task_outputs.record_task_output('0f000000-0000-4000-8000-000000000001', 
 SELECT json_array_length(task_outputs.list_task_outputs(status => '{failed}')) AS failed,
        task_outputs.count_task_outputs(status => '{completed}') AS completed;
 TRUNCATE task_outputs.audit_trail, task_outputs.outputs, task_outputs.flow_executions;
+RESET task_outputs.org_id;
+
+-- the C code checks what it relies on each time: a service role that can
+-- log in is refused, and a schema named task_outputs that is not the
+-- extension's is never used
+SET task_outputs.org_id = '0a000000-0000-4000-8000-00000000000a';
+ALTER ROLE task_outputs_service LOGIN;
+SELECT task_outputs.count_task_outputs();
+ALTER ROLE task_outputs_service NOLOGIN;
+SELECT task_outputs.count_task_outputs();
+ALTER SCHEMA task_outputs RENAME TO task_outputs_moved;
+CREATE SCHEMA task_outputs;
+CREATE TABLE task_outputs.outputs (organization_id uuid);
+\c
+SET task_outputs.org_id = '0a000000-0000-4000-8000-00000000000a';
+SELECT task_outputs_moved.count_task_outputs();
+DROP SCHEMA task_outputs CASCADE;
+ALTER SCHEMA task_outputs_moved RENAME TO task_outputs;
+\c
+SET task_outputs.org_id = '0a000000-0000-4000-8000-00000000000a';
+SELECT task_outputs.count_task_outputs();
 RESET task_outputs.org_id;

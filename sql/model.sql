@@ -80,10 +80,13 @@ SELECT a.privilege_type AS public_schema_privilege
   FROM pg_namespace n, aclexplode(coalesce(n.nspacl, acldefault('n', n.nspowner))) a
  WHERE n.nspname = 'task_outputs' AND a.grantee = 0;
 
--- what each role may do
+-- what each role may do: the tenant roles the API, and no table at all;
+-- the service role (which the C code runs its statements as) and the
+-- trusted direct tier the tables
 SELECT r.role, p.proname AS function
   FROM (VALUES ('task_outputs_reader'), ('task_outputs_writer'),
-               ('task_outputs_admin'), ('task_outputs_gateway')) r(role),
+               ('task_outputs_admin'), ('task_outputs_gateway'),
+               ('task_outputs_direct'), ('task_outputs_service')) r(role),
        pg_proc p
  WHERE p.pronamespace = 'task_outputs'::regnamespace
    AND p.prorettype <> 'trigger'::regtype
@@ -98,7 +101,8 @@ SELECT r.role, c.relname,
        has_table_privilege(r.role, c.oid, 'REFERENCES') AS refs,
        has_table_privilege(r.role, c.oid, 'TRIGGER') AS trig
   FROM (VALUES ('task_outputs_reader'), ('task_outputs_writer'),
-               ('task_outputs_admin'), ('task_outputs_gateway')) r(role),
+               ('task_outputs_admin'), ('task_outputs_gateway'),
+               ('task_outputs_direct'), ('task_outputs_service')) r(role),
        pg_class c
  WHERE c.relnamespace = 'task_outputs'::regnamespace AND c.relkind = 'r'
  ORDER BY 1, 2;

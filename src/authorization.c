@@ -303,6 +303,19 @@ RequirePrincipal(Principal *principal)
 	if (!MayActFor(&principal->org_id))
 		ReportOrganizationNotGranted(&principal->org_id);
 	principal->is_admin = CurrentRoleIsAdmin();
+	principal->actor[0] = '\0';
+}
+
+/*
+ * ResolveActor
+ *		Who the principal is, for what it writes (tenant.c says how): the
+ *		write API resolves it once, before its statements, and the tables'
+ *		triggers stamp it from the statement's scope.
+ */
+void
+ResolveActor(Principal *principal)
+{
+	strlcpy(principal->actor, GetCurrentActor(), ACTOR_BYTES);
 }
 
 /*
@@ -310,8 +323,8 @@ RequirePrincipal(Principal *principal)
  *		Who is writing, for the tables' triggers: the API's caller when the
  *		write is one of the extension's statements (the active scope), else
  *		the current role acting for the organization in force (42501 when it
- *		may not).  False when no organization is in force at all; the
- *		trigger decides what that means.
+ *		may not), with its actor.  False when no organization is in force at
+ *		all; the trigger decides what that means.
  */
 bool
 GetWriterPrincipal(Principal *principal)
@@ -322,6 +335,9 @@ GetWriterPrincipal(Principal *principal)
 	{
 		principal->org_id = scope->org_id;
 		principal->is_admin = scope->is_admin;
+		strlcpy(principal->actor, scope->actor, ACTOR_BYTES);
+		if (principal->actor[0] == '\0')
+			ResolveActor(principal);
 		return true;
 	}
 	if (!GetCurrentOrgId(&principal->org_id))
@@ -329,6 +345,7 @@ GetWriterPrincipal(Principal *principal)
 	if (!MayActFor(&principal->org_id))
 		ReportOrganizationNotGranted(&principal->org_id);
 	principal->is_admin = CurrentRoleIsAdmin();
+	ResolveActor(principal);
 	return true;
 }
 

@@ -13,11 +13,18 @@
 
 #include "utils/uuid.h"
 
-/* The caller of the API, once checked: the organization it acts for */
+/* an actor is at most 63 characters (or a UUID's 36) */
+#define ACTOR_BYTES 64
+
+/*
+ * The caller of the API, once checked: the organization it acts for, and,
+ * for a write, who it is (ResolveActor; empty until then).
+ */
 typedef struct Principal
 {
 	pg_uuid_t	org_id;
 	bool		is_admin;		/* has the privileges of task_outputs_admin */
+	char		actor[ACTOR_BYTES];
 } Principal;
 
 /*
@@ -29,6 +36,7 @@ typedef struct StatementScope
 {
 	pg_uuid_t	org_id;
 	bool		is_admin;
+	char		actor[ACTOR_BYTES];	/* who writes; empty for a read */
 	bool		sees_deleted;	/* may read soft-deleted rows */
 	struct StatementScope *outer;
 } StatementScope;
@@ -37,6 +45,7 @@ extern bool MayActFor(const pg_uuid_t *org_id);
 extern bool CurrentRoleIsAdmin(void);
 extern void RequireAdmin(const char *action);
 extern void RequirePrincipal(Principal *principal);
+extern void ResolveActor(Principal *principal);
 extern bool GetWriterPrincipal(Principal *principal);
 extern void ForgetAuthorizationDecisions(void);
 extern Oid	GrantsTableOwner(Oid *grants_relid);

@@ -71,14 +71,15 @@ StartExport(FunctionCallInfo fcinfo, FuncCallContext *funcctx)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	MemoryContext oldcontext = MemoryContextSwitchTo(funcctx->multi_call_memory_ctx);
 	ExportState *state = palloc0(sizeof(ExportState));
-	ReadRequest request;
+	/* the statement's parameters point into it: it lives as long */
+	ReadRequest *request = palloc(sizeof(ReadRequest));
 	StatementScope scope;
 	ParamListInfo params;
 	PreparedQuery *query;
 
-	ReadRequestFromArguments(fcinfo, &request);
+	ReadRequestFromArguments(fcinfo, request);
 	state->dest = CreateJsonValueReceiver();
-	query = BindReadQuery(READ_ROWS, &request, 0, &params, &scope);
+	query = BindReadQuery(READ_ROWS, request, 0, &params, &scope);
 	state->stream = OpenReaderStream(query, &scope, params, state->dest);
 	RegisterExprContextCallback(rsinfo->econtext, CloseExport, PointerGetDatum(state));
 	MemoryContextSwitchTo(oldcontext);

@@ -487,6 +487,7 @@ CursorCreatedAt(ReadRequest *request)
  *		The statement of kind for request, its parameters and its scope;
  *		limit_rows overrides request->limit for the LIMIT clause (a page asks
  *		for one more row than it shows, to know whether there are more).
+ *		The parameters point into request, which must outlive the statement.
  */
 PreparedQuery *
 BindReadQuery(ReadKind kind, ReadRequest *request, int64 limit_rows,

@@ -54,8 +54,9 @@ get_task_output(PG_FUNCTION_ARGS)
 	ReadRequestFromArguments(fcinfo, &request);
 	if (request.id == NULL)
 		ReportNullArgument("id");
-	InitJsonResult(&result);
-	dest = RenderList(&request, &result, 0, 1);
+	/* one object: a row's buffer, not a list's */
+	InitJsonRow(&result);
+	dest = RenderList(&request, &result, 0, 1, 0);
 	if (ReceivedRows(dest) == 0)
 		ReportTaskOutputNotFound("id", request.id);
 	dest->rDestroy(dest);
@@ -96,12 +97,11 @@ get_flow_execution(PG_FUNCTION_ARGS)
 	row_text = DatumGetTextPP(row);
 
 	/* the row's object without its closing brace, then the outputs */
-	InitJsonResult(&result);
+	InitJsonResult(&result, sizeof("]}") - 1);
 	AppendJsonBytes(&result, VARDATA_ANY(row_text), VARSIZE_ANY_EXHDR(row_text) - 1);
 	AppendJsonLiteral(&result, ",\"task_outputs\":[");
-	dest = RenderList(&request, &result, 0, 0);
+	dest = RenderList(&request, &result, 0, 0, 0);
 	dest->rDestroy(dest);
-	OpenJsonResultTrailer(&result);
 	AppendJsonLiteral(&result, "]}");
 	PG_RETURN_DATUM(JsonBufferDatum(&result));
 }

@@ -6,15 +6,24 @@
  *
  * A list's result is one json value, built in one buffer that starts with
  * room for the varlena header, so that the finished buffer is the datum,
- * without a final copy.  The buffer doubles as it grows, with repalloc: a
- * large chunk is a block of its own that the C library extends or remaps
- * without copying it.  Growing is checked against the limit before
- * anything is allocated: a result that would pass
- * task_outputs.max_result_bytes, or what one json value can hold (1 GB),
- * fails with PT413, whose hint names export_task_outputs and pagination,
- * never with an out-of-memory error, and never reserves more than it
- * writes.  A few bytes under the limit are kept for what follows the rows
- * (closing brackets, a page's fields) until OpenJsonResultTrailer.
+ * without a final copy.  It starts at RESULT_INITIAL_BYTES and doubles as
+ * it grows, with repalloc: a large chunk is a block of its own that the C
+ * library extends or remaps without copying it.  The first size is large
+ * on purpose: a result of a few dozen kilobytes, grown from a small
+ * allocation, was handed back to the kernel when freed and faulted in
+ * again on the next call, which, measured, took two fifths of a small
+ * list's time; an allocation of a megabyte is one the C library keeps for
+ * the next call, and its pages are touched only as far as it is written.
+ *
+ * The limit: a result may not pass task_outputs.max_result_bytes, nor what
+ * one json value can hold (1 GB).  The receiver checks, after each row,
+ * that the rows so far and what must still close the result (its
+ * trailer, which the caller states: "]" for a list, the fields of a page)
+ * fit; if not, PT413, whose hint names export_task_outputs and pagination.
+ * Within a row, the writers reserve a little more than they write (a few
+ * bytes of slack); growing is refused outright only past the limit plus
+ * that slack, before anything is allocated.  So the error is exact, and
+ * never an out-of-memory error.
  *
  * A row rendered on its own (export_task_outputs, a json per row) lives in
  * a buffer limited only by what one value can hold.
@@ -34,14 +43,15 @@
 
 #define MAX_RESULT_SETTING "task_outputs.max_result_bytes"
 
-/* the first allocation of a buffer */
+/* the first allocation of a row's buffer, and of a result's */
 #define INITIAL_BYTES 1024
+#define RESULT_INITIAL_BYTES ((Size) 1024 * 1024)
 
-/* kept under a result's limit for what follows its rows */
-#define RESULT_TRAILER_BYTES 128
+/* what a writer may reserve beyond what it writes (see json_text/fast.c) */
+#define RESERVE_SLACK 256
 
 /* the most one json or text value can hold after its header */
-#define MAX_VALUE_BYTES ((Size) MaxAllocSize - VARHDRSZ - 1)
+#define MAX_VALUE_BYTES ((Size) MaxAllocSize - VARHDRSZ - 1 - RESERVE_SLACK)
 
 static int	max_result_bytes = 1024 * 1024 * 1024;
 
@@ -73,13 +83,15 @@ JsonBufferInit(void)
 }
 
 static void
-InitBuffer(JsonBuffer *buf, int header, Size limit, bool is_result)
+InitBuffer(JsonBuffer *buf, Size initial, Size limit, Size trailer, bool is_result)
 {
-	buf->data = palloc(INITIAL_BYTES);
-	buf->maxlen = INITIAL_BYTES;
-	buf->header = header;
-	buf->len = header;
+	buf->header = VARHDRSZ;
 	buf->limit = limit;
+	buf->trailer = trailer;
+	initial = Min(initial, (Size) buf->header + limit + RESERVE_SLACK + 1);
+	buf->data = palloc(initial);
+	buf->maxlen = (int) initial;
+	buf->len = buf->header;
 	buf->nrows = 0;
 	buf->is_result = is_result;
 	buf->data[buf->len] = '\0';
@@ -87,15 +99,16 @@ InitBuffer(JsonBuffer *buf, int header, Size limit, bool is_result)
 
 /*
  * InitJsonResult
- *		A buffer for a list's json result, in the current memory context.
+ *		A buffer for a list's json result, in the current memory context;
+ *		trailer is the most that will follow the last row.
  */
 void
-InitJsonResult(JsonBuffer *buf)
+InitJsonResult(JsonBuffer *buf, int trailer)
 {
 	Size		limit = Min((Size) max_result_bytes, MAX_VALUE_BYTES);
 
 	RequireValidSetting(MAX_RESULT_SETTING);
-	InitBuffer(buf, VARHDRSZ, limit - RESULT_TRAILER_BYTES, true);
+	InitBuffer(buf, RESULT_INITIAL_BYTES, limit, trailer, true);
 }
 
 /*
@@ -105,23 +118,12 @@ InitJsonResult(JsonBuffer *buf)
 void
 InitJsonRow(JsonBuffer *buf)
 {
-	InitBuffer(buf, VARHDRSZ, MAX_VALUE_BYTES, false);
-}
-
-/*
- * OpenJsonResultTrailer
- *		The rows are written: let what follows them use the bytes kept.
- */
-void
-OpenJsonResultTrailer(JsonBuffer *buf)
-{
-	Assert(buf->is_result);
-	buf->limit += RESULT_TRAILER_BYTES;
+	InitBuffer(buf, INITIAL_BYTES, MAX_VALUE_BYTES, 0, false);
 }
 
 /*
  * ReportTooLarge
- *		PT413: what buf holds, and the row being written, pass its limit.
+ *		PT413: buf, with the row being written, passes its limit.
  */
 pg_noreturn static void
 ReportTooLarge(JsonBuffer *buf)
@@ -130,9 +132,8 @@ ReportTooLarge(JsonBuffer *buf)
 		ereport(ERROR,
 				(errcode(ERRCODE_TASK_OUTPUTS_TOO_LARGE),
 				 errmsg("result is too large for one json value"),
-				 errdetail("The first " UINT64_FORMAT " task outputs take more than %zu bytes (the smaller of \"%s\" and 1GB).",
-						   buf->nrows + 1, buf->limit + RESULT_TRAILER_BYTES,
-						   MAX_RESULT_SETTING),
+				 errdetail("With task output " UINT64_FORMAT ", the result would take more than %zu bytes, the smaller of \"%s\" and 1GB.",
+						   buf->nrows + 1, buf->limit, MAX_RESULT_SETTING),
 				 errhint("Use export_task_outputs() to stream any number of rows, or list_task_outputs_page() to read them a page at a time.")));
 	ereport(ERROR,
 			(errcode(ERRCODE_TASK_OUTPUTS_TOO_LARGE),
@@ -141,15 +142,28 @@ ReportTooLarge(JsonBuffer *buf)
 }
 
 /*
+ * CheckJsonBufferLimit
+ *		PT413 unless what buf holds, and its trailer, fit its limit; called
+ *		after each row.
+ */
+void
+CheckJsonBufferLimit(JsonBuffer *buf)
+{
+	if ((Size) (buf->len - buf->header) + buf->trailer > buf->limit)
+		ReportTooLarge(buf);
+}
+
+/*
  * GrowJsonBuffer
- *		Make room for needed more bytes and a NUL, doubling, within the
- *		limit (PT413 past it).
+ *		Make room for needed more bytes and a NUL, doubling; PT413 when that
+ *		passes the limit by more than a writer's slack, so that nothing is
+ *		allocated that one value could not hold.
  */
 void
 GrowJsonBuffer(JsonBuffer *buf, int needed)
 {
 	Size		wanted = (Size) buf->len + (Size) needed + 1;
-	Size		most = (Size) buf->header + buf->limit + 1;
+	Size		most = (Size) buf->header + buf->limit + RESERVE_SLACK + 1;
 	Size		newlen;
 
 	if (needed < 0 || wanted > most)
@@ -170,13 +184,41 @@ ResetJsonBuffer(JsonBuffer *buf)
 }
 
 /*
+ * CheckFinished
+ *		The trailer is written: what buf holds must fit its limit.
+ */
+static void
+CheckFinished(JsonBuffer *buf)
+{
+	buf->trailer = 0;
+	CheckJsonBufferLimit(buf);
+}
+
+/*
  * JsonBufferDatum
- *		The buffer as a json (or text) datum, in place.
+ *		The finished buffer as a json (or text) datum, in place.
  */
 Datum
 JsonBufferDatum(JsonBuffer *buf)
 {
-	Assert(buf->header == VARHDRSZ);
+	CheckFinished(buf);
 	SET_VARSIZE(buf->data, buf->len);
 	return PointerGetDatum(buf->data);
+}
+
+/*
+ * JsonBufferCopyDatum
+ *		A copy, exact in size, of the buffer as a json (or text) datum, in
+ *		context; the buffer can be reused.
+ */
+Datum
+JsonBufferCopyDatum(JsonBuffer *buf, MemoryContext context)
+{
+	char	   *copy;
+
+	CheckFinished(buf);
+	copy = MemoryContextAlloc(context, buf->len);
+	memcpy(copy, buf->data, buf->len);
+	SET_VARSIZE(copy, buf->len);
+	return PointerGetDatum(copy);
 }

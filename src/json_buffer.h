@@ -14,8 +14,9 @@
  * Like a StringInfo (data, len, maxlen, NUL-terminated by whoever finishes
  * writing), with room for a varlena header in front when it is to become a
  * json or text datum, and a limit: the most bytes of JSON it may hold.
- * Growing past the limit is error PT413 (see json_buffer.c), raised before
- * any allocation, so a buffer never asks for more than one value can hold.
+ * Passing the limit is error PT413 (see json_buffer.c), raised before any
+ * allocation that could, so a buffer never asks for more than one value
+ * can hold.
  */
 typedef struct JsonBuffer
 {
@@ -24,17 +25,19 @@ typedef struct JsonBuffer
 	int			maxlen;			/* bytes allocated */
 	int			header;			/* bytes reserved in front (0 or VARHDRSZ) */
 	Size		limit;			/* most bytes of JSON after the header */
+	Size		trailer;		/* of which kept for what follows the rows */
 	uint64		nrows;			/* rows written so far, for the message */
 	bool		is_result;		/* a list's result, not one row */
 } JsonBuffer;
 
 extern void JsonBufferInit(void);
-extern void InitJsonResult(JsonBuffer *buf);
+extern void InitJsonResult(JsonBuffer *buf, int trailer);
 extern void InitJsonRow(JsonBuffer *buf);
-extern void OpenJsonResultTrailer(JsonBuffer *buf);
 extern void GrowJsonBuffer(JsonBuffer *buf, int needed);
+extern void CheckJsonBufferLimit(JsonBuffer *buf);
 extern void ResetJsonBuffer(JsonBuffer *buf);
 extern Datum JsonBufferDatum(JsonBuffer *buf);
+extern Datum JsonBufferCopyDatum(JsonBuffer *buf, MemoryContext context);
 
 /*
  * Make sure "needed" more bytes, plus a terminating NUL, fit.  Inline so

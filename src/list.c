@@ -35,17 +35,24 @@ PG_FUNCTION_INFO_V1(count_task_outputs);
 
 #define DEFAULT_PAGE_LIMIT 100
 
+/* what follows a page's rows, when there are no more and when there are */
+#define PAGE_LAST_TRAILER_BYTES \
+	(sizeof("],\"has_more\":false,\"next_starting_after\":null}") - 1)
+#define PAGE_MORE_TRAILER_BYTES \
+	(sizeof("],\"has_more\":true,\"next_starting_after\":") - 1 + 38 + 1)
+
 /*
  * RenderList
  *		Append the rows request reads, at most limit_rows of them (0: all),
  *		to result as json_agg would, rendering at most max_rows (0: all);
- *		the receiver, to ask what it saw, is the caller's to destroy.
+ *		when more come, result's trailer becomes more_trailer.  The
+ *		receiver, to ask what it saw, is the caller's to destroy.
  */
 DestReceiver *
 RenderList(ReadRequest *request, JsonBuffer *result, int64 limit_rows,
-		   uint64 max_rows)
+		   uint64 max_rows, int more_trailer)
 {
-	DestReceiver *dest = CreateJsonArrayReceiver(result, max_rows);
+	DestReceiver *dest = CreateJsonArrayReceiver(result, max_rows, more_trailer);
 	StatementScope scope;
 	ParamListInfo params;
 	PreparedQuery *query = BindReadQuery(READ_ROWS, request, limit_rows,
@@ -68,11 +75,10 @@ list_task_outputs(PG_FUNCTION_ARGS)
 	DestReceiver *dest;
 
 	ReadRequestFromArguments(fcinfo, &request);
-	InitJsonResult(&result);
+	InitJsonResult(&result, sizeof("]") - 1);
 	AppendJsonLiteral(&result, "[");
-	dest = RenderList(&request, &result, request.limit, 0);
+	dest = RenderList(&request, &result, request.limit, 0, 0);
 	dest->rDestroy(dest);
-	OpenJsonResultTrailer(&result);
 	AppendJsonLiteral(&result, "]");
 	PG_RETURN_DATUM(JsonBufferDatum(&result));
 }
@@ -96,10 +102,9 @@ list_task_outputs_page(PG_FUNCTION_ARGS)
 	ReadRequestFromArguments(fcinfo, &request);
 	limit = request.limit > 0 ? request.limit : DEFAULT_PAGE_LIMIT;
 
-	InitJsonResult(&result);
+	InitJsonResult(&result, PAGE_LAST_TRAILER_BYTES);
 	AppendJsonLiteral(&result, "{\"object\":\"list\",\"data\":[");
-	dest = RenderList(&request, &result, limit + 1, limit);
-	OpenJsonResultTrailer(&result);
+	dest = RenderList(&request, &result, limit + 1, limit, PAGE_MORE_TRAILER_BYTES);
 	AppendJsonLiteral(&result, "],\"has_more\":");
 	if (ReceivedMoreRows(dest))
 	{

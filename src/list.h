@@ -16,6 +16,7 @@
 #include "json_buffer.h"
 
 extern DestReceiver *RenderList(ReadRequest *request, JsonBuffer *result,
-								int64 limit_rows, uint64 max_rows);
+								int64 limit_rows, uint64 max_rows,
+								int more_trailer);
 
 #endif							/* TASK_OUTPUTS_LIST_H */

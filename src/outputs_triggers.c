@@ -136,13 +136,14 @@ CheckRows(Datum *values, bool *isnull)
 
 /*
  * Stamp
- *		Who wrote the row and when; the internal column is the trigger's
- *		alone, whatever the writer said.
+ *		Who wrote the row (the writer's actor) and when; the internal column
+ *		is the trigger's alone, whatever the writer said.
  */
 static void
-Stamp(ColumnReplacements *repl, Datum before_delete, bool before_delete_isnull)
+Stamp(ColumnReplacements *repl, const Principal *writer, Datum before_delete,
+	  bool before_delete_isnull)
 {
-	ReplaceColumn(repl, TO_LAST_MODIFIED_BY, CStringGetTextDatum(GetCurrentActor()), false);
+	ReplaceColumn(repl, TO_LAST_MODIFIED_BY, CStringGetTextDatum(writer->actor), false);
 	ReplaceColumn(repl, TO_UPDATED_AT,
 				  TimestampTzGetDatum(GetCurrentTransactionStartTimestamp()), false);
 	ReplaceColumn(repl, OUT_STATUS_BEFORE_DELETE, before_delete, before_delete_isnull);
@@ -205,7 +206,7 @@ BeforeInsert(TriggerData *trigdata)
 		return ReplaceColumns(newtuple, tupdesc, &repl);
 	}
 
-	Stamp(&repl, (Datum) 0, true);
+	Stamp(&repl, writer, (Datum) 0, true);
 	if (status == OUTPUT_COMPLETED)
 		(void) LockFlowExecutionOnce(writer, org_id, values[TO_FLOW_EXECUTION_ID]);
 	return ReplaceColumns(newtuple, tupdesc, &repl);
@@ -289,6 +290,7 @@ BeforeUpdate(TriggerData *trigdata)
 			ReportNoTenant();
 		writer->org_id = *DatumGetUUIDP(old_values[TO_ORGANIZATION_ID]);
 		writer->is_admin = true;
+		ResolveActor(writer);
 	}
 
 	old_status = StatusFromDatum(status_type, old_values[TO_STATUS]);
@@ -312,7 +314,7 @@ BeforeUpdate(TriggerData *trigdata)
 	}
 	CheckRows(values, isnull);
 
-	Stamp(&repl, before_delete, before_delete_isnull);
+	Stamp(&repl, writer, before_delete, before_delete_isnull);
 	if (status == OUTPUT_COMPLETED && old_status != OUTPUT_COMPLETED)
 		(void) LockFlowExecutionOnce(writer, old_values[TO_ORGANIZATION_ID],
 									 old_values[TO_FLOW_EXECUTION_ID]);

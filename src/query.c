@@ -20,11 +20,12 @@
  * callers.  The switch is a security-restricted operation and is undone
  * however the statement ends.
  *
- * Reader statements are planned as cursors that should start fast (the
- * readers render rows as they come), never in parallel, and run without
- * JIT (a few microseconds of work per row does not pay for compiling);
- * so a big tenant's list is an index scan in the list's order, not a scan
- * of everyone's rows sorted, whatever share of the table the tenant holds.
+ * Reader statements are planned once, generically, as cursors that should
+ * start fast (the readers render rows as they come), never in parallel,
+ * and run without JIT (a few microseconds of work per row does not pay for
+ * compiling); so a big tenant's list is an index scan in the list's order,
+ * not a scan of everyone's rows sorted, whatever share of the table the
+ * tenant holds, and no call pays for planning.
  * They run through the executor directly, each row handed to a
  * DestReceiver as it is produced: no SPI tuple table, and a ReaderStream
  * keeps one running across calls (export_task_outputs) the way SQL
@@ -97,6 +98,7 @@ InitScope(StatementScope *scope, const Principal *principal, bool sees_deleted)
 	memset(scope, 0, sizeof(*scope));
 	scope->org_id = principal->org_id;
 	scope->is_admin = principal->is_admin;
+	memcpy(scope->actor, principal->actor, ACTOR_BYTES);
 	scope->sees_deleted = sees_deleted;
 }
 
@@ -196,9 +198,14 @@ PreparedQueryPlan(PreparedQuery *query, StatementScope *scope)
 	{
 		if ((rc = SPI_connect()) != SPI_OK_CONNECT)
 			ReportUnexpectedSPIResult("SPI_connect", rc);
-		/* no CURSOR_OPT_PARALLEL_OK: the rows are rendered by this backend */
+		/*
+		 * No CURSOR_OPT_PARALLEL_OK: the rows are rendered by this backend.
+		 * A reader's plan is generic: the same whatever the tenant's share
+		 * of the table, and not planned again at every call.
+		 */
 		plan = SPI_prepare_cursor(query->sql, query->nargs, query->argtypes,
-								  query->reader ? CURSOR_OPT_FAST_PLAN : 0);
+								  query->reader ?
+								  CURSOR_OPT_FAST_PLAN | CURSOR_OPT_GENERIC_PLAN : 0);
 		if (plan == NULL)
 			ReportUnexpectedSPIResult("SPI_prepare", SPI_result);
 		if (SPI_keepplan(plan) != 0)

@@ -18,8 +18,10 @@
  *	  tuplestore (task_output records, or one json per row); tuplestores
  *	  spill to disk past work_mem, so memory stays bounded.
  *	- The JSON value receiver renders the one row a streaming export asks
- *	  for into a json value in the memory context the caller names, which
- *	  is what the export returns.
+ *	  for and copies it, exact in size, into a json value in the memory
+ *	  context the caller names, which is what the export returns.
+ * The rows are rendered into a buffer the receiver keeps, so that rows of
+ * any size cost no growing allocation each.
  *
  * src/receivers.c
  *
@@ -47,11 +49,12 @@ typedef struct TaskOutputReceiver
 	/* JSON array */
 	JsonBuffer *result;
 	uint64		max_rows;		/* 0: no maximum */
+	int			more_trailer;	/* result's trailer when more rows come */
 
 	/* tuplestore */
 	Tuplestorestate *tupstore;
 	TupleDesc	tupdesc;
-	JsonBuffer	row;			/* JSON rows: the row being rendered */
+	JsonBuffer	row;			/* JSON rows and value: the row being rendered */
 
 	/* JSON value */
 	MemoryContext value_context;
@@ -115,7 +118,10 @@ JsonArrayReceiveSlot(TupleTableSlot *slot, DestReceiver *self)
 	CHECK_FOR_INTERRUPTS();
 	if (receiver->max_rows > 0 && receiver->nrows >= receiver->max_rows)
 	{
+		/* not rendered, but it says there are more: a longer ending */
 		receiver->more_rows = true;
+		result->trailer = receiver->more_trailer;
+		CheckJsonBufferLimit(result);
 		return true;
 	}
 	slot_getallattrs(slot);
@@ -123,6 +129,7 @@ JsonArrayReceiveSlot(TupleTableSlot *slot, DestReceiver *self)
 	if (receiver->nrows > 0)
 		AppendJsonLiteral(result, JSON_AGG_SEPARATOR);
 	RenderSlot(receiver, slot, result);
+	CheckJsonBufferLimit(result);
 	RowDone(receiver, slot);
 	return true;
 }
@@ -161,16 +168,12 @@ static bool
 JsonValueReceiveSlot(TupleTableSlot *slot, DestReceiver *self)
 {
 	TaskOutputReceiver *receiver = (TaskOutputReceiver *) self;
-	MemoryContext oldcontext;
-	JsonBuffer	value;
 
 	CHECK_FOR_INTERRUPTS();
 	slot_getallattrs(slot);
-	oldcontext = MemoryContextSwitchTo(receiver->value_context);
-	InitJsonRow(&value);
-	MemoryContextSwitchTo(oldcontext);
-	RenderSlot(receiver, slot, &value);
-	receiver->value = JsonBufferDatum(&value);
+	ResetJsonBuffer(&receiver->row);
+	RenderSlot(receiver, slot, &receiver->row);
+	receiver->value = JsonBufferCopyDatum(&receiver->row, receiver->value_context);
 	receiver->have_value = true;
 	RowDone(receiver, slot);
 	return true;
@@ -196,15 +199,17 @@ CreateReceiver(bool (*receive_slot) (TupleTableSlot *slot, DestReceiver *self))
 /*
  * CreateJsonArrayReceiver
  *		Append rows to result as JSON objects separated as json_agg separates
- *		them; render at most max_rows (0: all) and note whether more came.
+ *		them; render at most max_rows (0: all) and note whether more came,
+ *		which makes result's trailer more_trailer.
  */
 DestReceiver *
-CreateJsonArrayReceiver(JsonBuffer *result, uint64 max_rows)
+CreateJsonArrayReceiver(JsonBuffer *result, uint64 max_rows, int more_trailer)
 {
 	TaskOutputReceiver *receiver = CreateReceiver(JsonArrayReceiveSlot);
 
 	receiver->result = result;
 	receiver->max_rows = max_rows;
+	receiver->more_trailer = more_trailer;
 	return (DestReceiver *) receiver;
 }
 
@@ -249,6 +254,7 @@ CreateJsonValueReceiver(void)
 	TaskOutputReceiver *receiver = CreateReceiver(JsonValueReceiveSlot);
 
 	receiver->value_context = CurrentMemoryContext;
+	InitJsonRow(&receiver->row);
 	return (DestReceiver *) receiver;
 }
 

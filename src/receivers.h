@@ -20,7 +20,8 @@
 /* json_agg puts this between elements of composite type */
 #define JSON_AGG_SEPARATOR ", \n "
 
-extern DestReceiver *CreateJsonArrayReceiver(JsonBuffer *result, uint64 max_rows);
+extern DestReceiver *CreateJsonArrayReceiver(JsonBuffer *result, uint64 max_rows,
+											 int more_trailer);
 extern DestReceiver *CreateRecordReceiver(Tuplestorestate *tupstore,
 										  TupleDesc tupdesc);
 extern DestReceiver *CreateJsonRowsReceiver(Tuplestorestate *tupstore,

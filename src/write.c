@@ -152,6 +152,7 @@ create_flow_execution(PG_FUNCTION_ARGS)
 	int			rc;
 
 	RequirePrincipal(&principal);
+	ResolveActor(&principal);
 	RequireArgument(fcinfo, 0, "name");
 	id = PG_ARGISNULL(1) ? NewUuidV7Datum() : PG_GETARG_DATUM(1);
 
@@ -185,6 +186,7 @@ record_task_output(PG_FUNCTION_ARGS)
 	Datum		result;
 
 	RequirePrincipal(&principal);
+	ResolveActor(&principal);
 	RequireArgument(fcinfo, 0, "flow_execution_id");
 	RequireArgument(fcinfo, 1, "task_name");
 	RequireArgument(fcinfo, 5, "status");
@@ -260,6 +262,7 @@ set_task_output_status(PG_FUNCTION_ARGS)
 	Principal	principal;
 
 	RequirePrincipal(&principal);
+	ResolveActor(&principal);
 	RequireArgument(fcinfo, 0, "id");
 	RequireArgument(fcinfo, 1, "status");
 	PG_RETURN_DATUM(SetStatus(fcinfo, &principal, PG_GETARG_DATUM(0),
@@ -276,6 +279,7 @@ delete_task_output(PG_FUNCTION_ARGS)
 	Principal	principal;
 
 	RequirePrincipal(&principal);
+	ResolveActor(&principal);
 	RequireArgument(fcinfo, 0, "id");
 	PG_RETURN_DATUM(SetStatus(fcinfo, &principal, PG_GETARG_DATUM(0), OUTPUT_DELETED));
 }
@@ -313,6 +317,7 @@ restore_task_output(PG_FUNCTION_ARGS)
 	int			rc;
 
 	RequirePrincipal(&principal);
+	ResolveActor(&principal);
 	RequireAdmin("restore task outputs");
 	RequireArgument(fcinfo, 0, "id");
 	args[0] = UUIDPGetDatum(&principal.org_id);
@@ -387,6 +392,7 @@ mark_stale(PG_FUNCTION_ARGS)
 	int			rc;
 
 	RequirePrincipal(&principal);
+	ResolveActor(&principal);
 	RequireArgument(fcinfo, 0, "flow_execution_id");
 	if (!PG_ARGISNULL(1))
 		CheckName("task_name", PG_GETARG_DATUM(1), false);
