@@ -9,7 +9,7 @@
 \pset format unaligned
 \pset tuples_only true
 BEGIN;
-SELECT plan(25);
+SELECT plan(26);
 
 -- the catalogs are readable by anyone: check as a role without privileges
 CREATE ROLE to_catalog_reader;
@@ -39,15 +39,26 @@ SELECT is_empty($$SELECT t.relname FROM ext_tables t
                 'every table a role other than its owner may use has a policy (RLS without one would only hide everything)');
 
 -- every permissive policy that is not the admin's alone is keyed on the
--- authorized tenant, as an InitPlan, in USING and in WITH CHECK
+-- authorized tenant, in USING and in WITH CHECK: a stable function (or
+-- an InitPlan of it), so computed once per scan, an index condition
+CREATE TEMP VIEW tenant_keyed (pattern) AS
+VALUES ('%organization_id = task_outputs.authorized_org_id()%'),
+       ('%organization_id = ( SELECT task_outputs.authorized_org_id() AS authorized_org_id)%');
 SELECT is_empty($$SELECT p.tablename || '.' || p.policyname
                     FROM pg_catalog.pg_policies p
                    WHERE p.schemaname = 'task_outputs' AND p.permissive = 'PERMISSIVE'
                      AND p.roles <> '{task_outputs_admin}'
                      AND (p.qual IS NULL AND p.cmd IN ('ALL', 'SELECT', 'UPDATE', 'DELETE')
-                          OR p.qual NOT LIKE '%organization_id = ( SELECT task_outputs.authorized_org_id() AS authorized_org_id)%'
-                          OR (p.with_check IS NOT NULL AND p.with_check NOT LIKE '%organization_id = ( SELECT task_outputs.authorized_org_id() AS authorized_org_id)%'))$$,
-                'every tenant policy is organization_id = (SELECT task_outputs.authorized_org_id())');
+                          OR (p.qual IS NOT NULL
+                              AND NOT EXISTS (SELECT FROM tenant_keyed k WHERE p.qual LIKE k.pattern))
+                          OR (p.with_check IS NOT NULL
+                              AND NOT EXISTS (SELECT FROM tenant_keyed k WHERE p.with_check LIKE k.pattern)))$$,
+                'every tenant policy is organization_id = task_outputs.authorized_org_id()');
+SELECT is_empty($$SELECT p.oid::regprocedure::text FROM pg_catalog.pg_proc p
+                   WHERE p.pronamespace = 'task_outputs'::regnamespace
+                     AND p.proname IN ('authorized_org_id', 'deleted_visible', 'current_org_id')
+                     AND p.provolatile <> 's'$$,
+                'the functions the policies call are STABLE (computed once per scan, usable as index conditions)');
 
 -- keys and indexes: the tenant leads
 SELECT is_empty($$SELECT c.conrelid::regclass || ' ' || c.conname
