@@ -10,6 +10,7 @@ OBJS = \
 	src/settings.o \
 	src/errors.o \
 	src/catalog.o \
+	src/guc_source.o \
 	src/tenant.o \
 	src/authorization.o \
 	src/grants.o \
@@ -38,7 +39,7 @@ EXTENSION = task_outputs
 DATA = task_outputs--0.1.0.sql task_outputs--0.2.0.sql task_outputs--0.1.0--0.2.0.sql
 PGFILEDESC = "task_outputs - the Task Outputs service inside PostgreSQL"
 
-REGRESS = install model uuid7 tenant grants record list read_api mismatch trusted_load status
+REGRESS = install model uuid7 tenant grants record list read_api mismatch trusted_load status settings_before_load install_schema_owner session_defaults claims_equal_to_default
 
 # pg_isolation_regress: concurrent sessions (specs/, expected/)
 ISOLATION = status_race supersede_race purge_restore

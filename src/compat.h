@@ -70,4 +70,12 @@
 	array_iter_next(it, isnull, i, elmlen, elmbyval, elmalign)
 #endif
 
+/*
+ * 16 exported find_option; before, the variables are an array sorted by
+ * name, case-insensitively, which guc_source.c searches itself.
+ */
+#if PG_VERSION_NUM >= 160000
+#define HAVE_FIND_OPTION 1
+#endif
+
 #endif							/* TASK_OUTPUTS_COMPAT_H */

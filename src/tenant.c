@@ -13,8 +13,8 @@
  *	   or ALTER ROLE ... SET).
  * So a default, which a database owner or the role itself may set, never
  * overrides the claims a gateway verified and set for the request; and a
- * claims setting that holds its default value (not set by the session)
- * is no claim at all.  An empty value counts as unset; a value that is not
+ * claims setting that holds a default (not set by the session, whatever
+ * its value; guc_source.c) is no claim at all.  An empty value counts as unset; a value that is not
  * a UUID is an error, never a silent "no tenant" or another tenant.
  *
  * The actor (last_modified_by) follows the same order: task_outputs.actor
@@ -44,6 +44,7 @@
 #include "utils/jsonb.h"
 #include "utils/memutils.h"
 
+#include "guc_source.h"
 #include "settings.h"
 #include "tenant.h"
 
@@ -323,26 +324,6 @@ JwtOrgClaimName(void)
 }
 
 /*
- * SessionSetting
- *		The value of setting name when the session set it: NULL when it is
- *		unset, empty, or holds its default (reset) value, which comes from
- *		the server's or the database's or the role's configuration.
- */
-static const char *
-SessionSetting(const char *name)
-{
-	const char *value = GetConfigOption(name, true, false);
-	const char *reset;
-
-	if (value == NULL || value[0] == '\0')
-		return NULL;
-	reset = GetConfigOptionResetString(name);
-	if (reset != NULL && strcmp(value, reset) == 0)
-		return NULL;
-	return value;
-}
-
-/*
  * ClaimString
  *		The string value of a top-level claim of a parsed JWT claims object,
  *		copied into TopMemoryContext; NULL when absent or JSON null.  A claim
@@ -379,7 +360,7 @@ ClaimString(Jsonb *claims, const char *name)
 static ParsedClaims *
 SessionClaims(void)
 {
-	const char *text = SessionSetting(POSTGREST_CLAIMS);
+	const char *text = SessionSetValue(POSTGREST_CLAIMS);
 	Jsonb	   *claims;
 
 	if (text == NULL)
@@ -420,7 +401,7 @@ SessionPostGraphileClaim(const char *name)
 	char		setting[NAMEDATALEN * 2];
 
 	snprintf(setting, sizeof(setting), POSTGRAPHILE_CLAIM_PREFIX "%s", name);
-	return SessionSetting(setting);
+	return SessionSetValue(setting);
 }
 
 /*
