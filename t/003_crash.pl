@@ -43,7 +43,10 @@ my $statements = 20_000;
 my $node = TaskOutputsNode::new_node('crash', 'log_statement = none',
 	'restart_after_crash = on');
 $node->safe_psql('postgres', 'CREATE EXTENSION task_outputs');
-TaskOutputsNode::create_tenant_role($node, 'postgres', 'to_crash', $org);
+# The tenant's writers use the API; its bulk load and its checks of the
+# table use plain SQL: a writer of the direct tier.
+TaskOutputsNode::create_tenant_role($node, 'postgres', 'to_crash', $org,
+	'task_outputs_writer', 'task_outputs_direct');
 TaskOutputsNode::safe_psql_as($node, 'postgres', 'to_crash',
 	"SELECT task_outputs.create_flow_execution('crash', '$fe')");
 
