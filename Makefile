@@ -40,10 +40,10 @@ EXTENSION = task_outputs
 DATA = task_outputs--0.1.0.sql task_outputs--0.2.0.sql task_outputs--0.1.0--0.2.0.sql
 PGFILEDESC = "task_outputs - the Task Outputs service inside PostgreSQL"
 
-REGRESS = install model uuid7 tenant grants record list read_api mismatch trusted_load status settings_before_load install_schema_owner session_defaults claims_equal_to_default
+REGRESS = install model uuid7 tenant grants record list read_api mismatch trusted_load status settings_before_load install_schema_owner session_defaults claims_equal_to_default service_role
 
 # pg_isolation_regress: concurrent sessions (specs/, expected/)
-ISOLATION = status_race supersede_race purge_restore
+ISOLATION = status_race supersede_race purge_restore read_arguments_invalidation
 ISOLATION_OPTS = --load-extension=task_outputs
 
 PG_CPPFLAGS = -I$(srcdir)/src -I$(srcdir)/src/json_text -Wall -Wextra -Werror \
