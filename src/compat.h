@@ -3,8 +3,12 @@
  * compat.h
  *		Every shim for differences between PostgreSQL major versions.
  *
- * The sources are written against the newest API and this file maps it
- * onto older servers (13 and up); no other file tests PG_VERSION_NUM.
+ * The supported versions are 15 (from 15.1), 16, 17, 18 and 19, exactly
+ * those the version matrix tests.  The sources are written against the
+ * newest API where a macro can map it onto older servers (pg_noreturn);
+ * where a call's signature changed, they call a Compat macro that takes
+ * the union of the arguments and passes each server what it expects.  No
+ * other file tests PG_VERSION_NUM.
  *
  * src/compat.h
  *
@@ -13,44 +17,71 @@
 #ifndef TASK_OUTPUTS_COMPAT_H
 #define TASK_OUTPUTS_COMPAT_H
 
-#include "executor/spi.h"
-#include "funcapi.h"
-#include "utils/guc.h"
-
-/* MarkGUCPrefixReserved appeared in 15; before, placeholders only warned */
-#if PG_VERSION_NUM < 150000
-#define MarkGUCPrefixReserved(prefix) EmitWarningsOnPlaceholders(prefix)
-#endif
-
-/* InitMaterializedSRF appeared in 15.x/16; SetSingleFuncCall in 15.0 */
-#if PG_VERSION_NUM < 150000
-#define MAT_SRF_USE_EXPECTED_DESC	0x01
-#define MAT_SRF_BLESS				0x02
-extern void CompatInitMaterializedSRF(FunctionCallInfo fcinfo, bits32 flags);
-#define InitMaterializedSRF(fcinfo, flags) CompatInitMaterializedSRF(fcinfo, flags)
+/* InitMaterializedSRF appeared in 15.1 (15.0 called it SetSingleFuncCall) */
+#if PG_VERSION_NUM < 150001
+#error "task_outputs requires PostgreSQL 15.1 or later"
 #endif
 
 /*
- * SPI_execute_plan_extended with a DestReceiver appeared in 14.  On 13 the
- * plan runs through a cursor and each fetched batch is fed to the receiver,
- * which is equivalent but copies the rows through a tuple table.
+ * The varlena macros (VARSIZE, SET_VARSIZE, VARDATA, ...) moved from
+ * postgres.h to varatt.h in 16; up to 18 the headers the sources include
+ * brought it in, from 19 they no longer all do.
  */
-#if PG_VERSION_NUM >= 140000
-static inline int
-CompatExecutePlanToReceiver(SPIPlanPtr plan, ParamListInfo params,
-							bool read_only, DestReceiver *dest)
-{
-	SPIExecuteOptions options;
+#if PG_VERSION_NUM >= 160000
+#include "varatt.h"
+#endif
 
-	memset(&options, 0, sizeof(options));
-	options.params = params;
-	options.read_only = read_only;
-	options.dest = dest;
-	return SPI_execute_plan_extended(plan, &options);
-}
+/*
+ * From 18 a function that does not return is declared with pg_noreturn, a
+ * C11 function specifier written before the declaration; before 18 with
+ * pg_attribute_noreturn() after it, a GCC attribute that may equally stand
+ * first.
+ */
+#if PG_VERSION_NUM < 180000
+#define pg_noreturn pg_attribute_noreturn()
+#endif
+
+/*
+ * From 19 a TupleDesc built by hand must be finished with
+ * TupleDescFinalize(), which computes what tuple deforming relies on;
+ * before 19 there is nothing to finish.
+ */
+#if PG_VERSION_NUM < 190000
+#define TupleDescFinalize(tupdesc) ((void) 0)
+#endif
+
+/*
+ * index_beginscan() takes an IndexScanInstrumentation (EXPLAIN's counters;
+ * NULL when nobody reads them) from 18, and the table scan's ScanOptions
+ * flags from 19.
+ */
+#if PG_VERSION_NUM >= 190000
+#define CompatIndexBeginscan(heap, index, snapshot, nkeys, norderbys) \
+	index_beginscan(heap, index, snapshot, NULL, nkeys, norderbys, SO_NONE)
+#elif PG_VERSION_NUM >= 180000
+#define CompatIndexBeginscan(heap, index, snapshot, nkeys, norderbys) \
+	index_beginscan(heap, index, snapshot, NULL, nkeys, norderbys)
 #else
-extern int	CompatExecutePlanToReceiver(SPIPlanPtr plan, ParamListInfo params,
-										bool read_only, DestReceiver *dest);
+#define CompatIndexBeginscan(heap, index, snapshot, nkeys, norderbys) \
+	index_beginscan(heap, index, snapshot, nkeys, norderbys)
+#endif
+
+/*
+ * From 19 array_iter_setup() takes the element type's length, by-value flag
+ * and alignment and keeps them in the iterator, and array_iter_next() takes
+ * only the element number; before 19 every array_iter_next() call took them
+ * and array_iter_setup() did not.  Callers give them to both.
+ */
+#if PG_VERSION_NUM >= 190000
+#define CompatArrayIterSetup(it, array, elmlen, elmbyval, elmalign) \
+	array_iter_setup(it, array, elmlen, elmbyval, elmalign)
+#define CompatArrayIterNext(it, isnull, i, elmlen, elmbyval, elmalign) \
+	array_iter_next(it, isnull, i)
+#else
+#define CompatArrayIterSetup(it, array, elmlen, elmbyval, elmalign) \
+	array_iter_setup(it, array)
+#define CompatArrayIterNext(it, isnull, i, elmlen, elmbyval, elmalign) \
+	array_iter_next(it, isnull, i, elmlen, elmbyval, elmalign)
 #endif
 
 /*
@@ -58,9 +89,9 @@ extern int	CompatExecutePlanToReceiver(SPIPlanPtr plan, ParamListInfo params,
  * pointer stored just before the chunk, so the extension can have a memory
  * context type of its own (mapped_memory.c); from 16 the chunk header
  * encodes the context's type among a fixed set.  The methods' signatures
- * are those of 14 and 15.
+ * are those of 15.
  */
-#if PG_VERSION_NUM >= 140000 && PG_VERSION_NUM < 160000
+#if PG_VERSION_NUM < 160000
 #define HAVE_MAPPED_MEMORY_CONTEXT 1
 #endif
 

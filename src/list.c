@@ -221,6 +221,7 @@ StartExport(FunctionCallInfo fcinfo, FuncCallContext *funcctx)
 	ReadFilterArguments(fcinfo, &filter_arguments, &filters);
 	tupdesc = CreateTemplateTupleDesc(1);
 	TupleDescInitEntry(tupdesc, 1, "export_task_outputs", JSONOID, -1, 0);
+	TupleDescFinalize(tupdesc);
 	state->batch = tuplestore_begin_heap(false, false, work_mem);
 	state->slot = MakeSingleTupleTableSlot(tupdesc, &TTSOpsMinimalTuple);
 	state->dest = CreateTuplestoreReceiver(state->batch, tupdesc, true,

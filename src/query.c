@@ -27,7 +27,6 @@
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
 
-#include "compat.h"
 #include "query.h"
 #include "task_outputs.h"
 
@@ -165,7 +164,15 @@ ExecutePreparedQueryWithParams(PreparedQuery *query, ParamListInfo params,
 	PG_TRY();
 	{
 		if (dest != NULL)
-			rc = CompatExecutePlanToReceiver(plan, params, read_only, dest);
+		{
+			SPIExecuteOptions options;
+
+			memset(&options, 0, sizeof(options));
+			options.params = params;
+			options.read_only = read_only;
+			options.dest = dest;
+			rc = SPI_execute_plan_extended(plan, &options);
+		}
 		else
 			rc = SPI_execute_plan_with_paramlist(plan, params, read_only, 0);
 	}

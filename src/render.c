@@ -30,6 +30,7 @@
 #include "utils/lsyscache.h"
 #include "utils/uuid.h"
 
+#include "compat.h"
 #include "json_text.h"
 #include "render.h"
 
@@ -320,13 +321,13 @@ AppendTextArray(StringInfo out, Datum value)
 
 	/* walked in place, not deconstructed into palloc'd arrays */
 	nelements = ArrayGetNItems(ARR_NDIM(array), ARR_DIMS(array));
-	array_iter_setup(&it, (AnyArrayType *) array);
+	CompatArrayIterSetup(&it, (AnyArrayType *) array, -1, false, TYPALIGN_INT);
 	AppendJsonBytes(out, "[", 1);
 	for (i = 0; i < nelements; i++)
 	{
 		bool		elemnull;
-		Datum		element = array_iter_next(&it, &elemnull, i, -1, false,
-											  TYPALIGN_INT);
+		Datum		element = CompatArrayIterNext(&it, &elemnull, i, -1, false,
+												  TYPALIGN_INT);
 
 		if (i > 0)
 			AppendJsonBytes(out, ",", 1);

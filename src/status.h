@@ -10,6 +10,8 @@
 #ifndef TASK_OUTPUTS_STATUS_H
 #define TASK_OUTPUTS_STATUS_H
 
+#include "compat.h"
+
 /* The labels of task_output_status, in the enum's order */
 typedef enum TaskOutputStatus
 {
@@ -26,8 +28,9 @@ extern TaskOutputStatus StatusFromDatum(Oid enumtypid, Datum value);
 extern Datum StatusGetDatum(Oid enumtypid, TaskOutputStatus status);
 extern const char *StatusName(TaskOutputStatus status);
 extern bool StatusTransitionAllowed(TaskOutputStatus from, TaskOutputStatus to);
-extern void ReportTransitionRejected(TaskOutputStatus from, TaskOutputStatus to,
-									 const char *hint) pg_attribute_noreturn();
+pg_noreturn extern void ReportTransitionRejected(TaskOutputStatus from,
+												 TaskOutputStatus to,
+												 const char *hint);
 extern bool CurrentUserIsAdmin(void);
 
 #endif							/* TASK_OUTPUTS_STATUS_H */

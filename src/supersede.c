@@ -50,6 +50,7 @@
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 
+#include "compat.h"
 #include "flow_executions.h"
 #include "query.h"
 #include "supersede.h"
@@ -126,7 +127,7 @@ CurrentOutputExists(Relation outputs, Datum org_id, Datum flow_execution_id,
 						   index->rd_indcollation[2], F_TEXTEQ, task_name);
 
 	slot = table_slot_create(outputs, NULL);
-	scan = index_beginscan(outputs, index, SnapshotSelf, 3, 0);
+	scan = CompatIndexBeginscan(outputs, index, SnapshotSelf, 3, 0);
 	index_rescan(scan, keys, 3, NULL, 0);
 	found = index_getnext_slot(scan, ForwardScanDirection, slot);
 	index_endscan(scan);

@@ -19,6 +19,8 @@
 #include "access/tupdesc.h"
 #include "utils/uuid.h"
 
+#include "compat.h"
+
 /* SQLSTATEs of the API: PTnnn answers HTTP nnn behind PostgREST */
 #define ERRCODE_TASK_OUTPUTS_BAD_REQUEST	MAKE_SQLSTATE('P','T','4','0','0')
 #define ERRCODE_TASK_OUTPUTS_NOT_FOUND		MAKE_SQLSTATE('P','T','4','0','4')
@@ -73,14 +75,14 @@ extern void GenerateUuidV7(pg_uuid_t *uuid);
 extern void CheckTaskOutputDescriptor(TupleDesc tupdesc);
 
 /* errors.c: each message of the API, once */
-extern void ReportNoTenant(void) pg_attribute_noreturn();
-extern void ReportOrganizationNotGranted(const pg_uuid_t *org_id) pg_attribute_noreturn();
-extern void ReportInvalidArgument(const char *argument,
-								  const char *detail) pg_attribute_noreturn();
-extern void ReportFlowExecutionNotFound(pg_uuid_t *id) pg_attribute_noreturn();
-extern void ReportTaskOutputNotFound(const char *argument,
-									 pg_uuid_t *id) pg_attribute_noreturn();
-extern void ReportUnexpectedSPIResult(const char *what, int rc) pg_attribute_noreturn();
+pg_noreturn extern void ReportNoTenant(void);
+pg_noreturn extern void ReportOrganizationNotGranted(const pg_uuid_t *org_id);
+pg_noreturn extern void ReportInvalidArgument(const char *argument,
+											  const char *detail);
+pg_noreturn extern void ReportFlowExecutionNotFound(pg_uuid_t *id);
+pg_noreturn extern void ReportTaskOutputNotFound(const char *argument,
+												 pg_uuid_t *id);
+pg_noreturn extern void ReportUnexpectedSPIResult(const char *what, int rc);
 extern char *UuidToCString(pg_uuid_t *uuid);
 
 #endif							/* TASK_OUTPUTS_H */
