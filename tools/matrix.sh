@@ -62,11 +62,21 @@ count_prove() {
         END { if (status != 0 && f == 0) f = 1; print (t > f ? t - f : 0), f + 0 }' "$1"
 }
 
+# After a crash the server takes a moment to accept connections again.
+wait_for_server() {
+    local attempt
+    for attempt in $(seq 60); do
+        "$PG_BIN/pg_isready" -q && return 0
+        sleep 1
+    done
+    return 1
+}
+
 # Run the versions one after another: each suite's output goes to its log,
 # and is printed when the suite fails.
 run_version() {
     local version=$1 log=$logdir/$1 pg_config start build_s make_s test_s tap_s=0 status
-    local regress=(0 0) pgtap=(0 0) tap=(0 0) tap_result="not run" tap_time="" failed=0 result
+    local regress=(0 0) counts pgtap=(0 0) tap=(0 0) tap_result="not run" tap_time="" failed=0 result
 
     echo "== PostgreSQL $version"
     start=$SECONDS
@@ -92,17 +102,23 @@ run_version() {
     start_cluster >"$log.cluster" 2>&1 || {
         cat "$log.cluster"; tallies+=("$version: the cluster did not start; FAILED"); return 1; }
 
+    # make installcheck, once for pg_regress and once for isolation, so that
+    # a failure of the first does not keep the second from running
     rm -rf results regression.diffs regression.out output_iso
-    make -s PG_CONFIG="$pg_config" installcheck >"$log.regress" 2>&1
-    status=$?
-    read -r -a regress < <(count_regress "$log.regress" "$status")
-    if [ "$status" -ne 0 ]; then
-        cat "$log.regress"
-        cat regression.diffs output_iso/regression.diffs 2>/dev/null
-    fi
+    for suite in regress isolation; do
+        if [ "$suite" = regress ]; then
+            make -s PG_CONFIG="$pg_config" ISOLATION= installcheck >"$log.$suite" 2>&1
+        else
+            make -s PG_CONFIG="$pg_config" REGRESS= installcheck >"$log.$suite" 2>&1
+        fi
+        status=$?
+        read -r -a counts < <(count_regress "$log.$suite" "$status")
+        regress=($((regress[0] + counts[0])) $((regress[1] + counts[1])))
+        [ "$status" -ne 0 ] && cat "$log.$suite"
+        wait_for_server
+    done
+    cat regression.diffs output_iso/regression.diffs 2>/dev/null
 
-    # after a crash the server takes a moment to accept connections again
-    for _ in $(seq 60); do "$PG_BIN/pg_isready" -q && break; sleep 1; done
     make -s PG_CONFIG="$pg_config" installcheck-pgtap >"$log.pgtap" 2>&1
     status=$?
     read -r -a pgtap < <(count_prove "$log.pgtap" "$status")
