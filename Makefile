@@ -53,6 +53,27 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
+# installcheck-pgtap: the pgTAP suite (test/*.sql) with pg_prove, in a
+# scratch database of the running server that PGHOST, PGPORT and PGUSER
+# name (pgTAP must be installed into that server's extension directory).
+PG_PROVE ?= pg_prove
+PGTAP_DATABASE ?= task_outputs_pgtap
+
+.PHONY: installcheck-pgtap
+installcheck-pgtap:
+	$(bindir)/dropdb --if-exists $(PGTAP_DATABASE)
+	$(bindir)/createdb $(PGTAP_DATABASE)
+	$(bindir)/psql -X -q -v ON_ERROR_STOP=1 -d $(PGTAP_DATABASE) \
+		-c 'CREATE EXTENSION pgtap' -c 'CREATE EXTENSION task_outputs'
+	$(PG_PROVE) --psql-bin $(bindir)/psql -d $(PGTAP_DATABASE) $(srcdir)/test/*.sql
+
+# installcheck-tap: the Perl TAP tests (t/*.pl), which start clusters of
+# their own from the installed server's binaries; PostgreSQL's test modules
+# refuse to run as root.  PROVE_TESTS picks tests, PROVE_FLAGS adds flags.
+.PHONY: installcheck-tap
+installcheck-tap:
+	$(prove_installcheck)
+
 # dist: the release archive of the committed tree (HEAD), as PGXN takes it;
 # .gitattributes leaves out what only developers use.
 EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" $(srcdir)/task_outputs.control)

@@ -19,8 +19,18 @@
 #include "executor/executor.h"
 #include "utils/arrayaccess.h"
 
-#if PG_VERSION_NUM < 150000
-#error "task_outputs requires PostgreSQL 15 or later"
+/* InitMaterializedSRF appeared in 15.1 (15.0 called it SetSingleFuncCall) */
+#if PG_VERSION_NUM < 150001
+#error "task_outputs requires PostgreSQL 15.1 or later"
+#endif
+
+/*
+ * The varlena macros (VARSIZE, SET_VARSIZE, VARDATA, ...) moved from
+ * postgres.h to varatt.h in 16; up to 18 the headers the sources include
+ * brought it in, from 19 they no longer all do.
+ */
+#if PG_VERSION_NUM >= 160000
+#include "varatt.h"
 #endif
 
 /*

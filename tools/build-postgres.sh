@@ -43,6 +43,9 @@ fi
 key=$(printf '%s %s %s\n' "$sum" "${configure_flags[*]}" "$cflags" | sha256sum | cut -c1-12)
 prefix=$(cache_dir)/postgresql-$version-$flavour-$key
 
+# one build of a key at a time: a concurrent run waits, then reuses it
+exec 9>"$prefix.lock"
+flock 9
 if [ -x "$prefix/bin/pg_config" ] && [ -f "$prefix/.complete" ]; then
     echo "$prefix/bin/pg_config"
     exit 0
@@ -50,6 +53,7 @@ fi
 
 ensure_packages make gcc bison flex zlib1g-dev libipc-run-perl >&2
 echo "== building PostgreSQL $version ($flavour) into $prefix (several minutes, once)" >&2
+started=$SECONDS
 work=$(mktemp -d /tmp/postgresql-build.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 tar -xJf "$tarball" -C "$work"
@@ -68,4 +72,5 @@ rm -rf "$prefix"
 ) >&2
 chmod -R a+rX "$prefix"
 touch "$prefix/.complete"
+echo "== built PostgreSQL $version ($flavour) in $((SECONDS - started)) s" >&2
 echo "$prefix/bin/pg_config"
