@@ -18,6 +18,7 @@
 #include "catalog/namespace.h"
 #include "executor/executor.h"
 #include "utils/arrayaccess.h"
+#include "utils/guc.h"
 
 /* InitMaterializedSRF appeared in 15.1 (15.0 called it SetSingleFuncCall) */
 #if PG_VERSION_NUM < 150001
@@ -79,6 +80,16 @@
 	array_iter_setup(it, array)
 #define CompatArrayIterNext(it, isnull, i, elmlen, elmbyval, elmalign) \
 	array_iter_next(it, isnull, i, elmlen, elmbyval, elmalign)
+#endif
+
+/*
+ * The GUC machinery frees a setting's "extra": with free() up to 15; from
+ * 16 with guc_free(), which takes only what guc_malloc() gave.
+ */
+#if PG_VERSION_NUM >= 160000
+#define CompatGucMalloc(size) guc_malloc(LOG, size)
+#else
+#define CompatGucMalloc(size) malloc(size)
 #endif
 
 /* 17 renamed the search_path a cached plan was made under, and its check */

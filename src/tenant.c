@@ -52,6 +52,7 @@
 #include "utils/jsonb.h"
 #include "utils/memutils.h"
 
+#include "compat.h"
 #include "guc_source.h"
 #include "settings.h"
 #include "tenant.h"
@@ -206,13 +207,13 @@ IsValidClaimName(const char *name)
 
 /*
  * NewTenantSetting
- *		The "extra" of a tenant setting: malloc'd, as the GUC machinery frees
- *		it with free().
+ *		The "extra" of a tenant setting, allocated the way the GUC machinery
+ *		frees it (compat.h); NULL when out of memory.
  */
 static TenantSetting *
 NewTenantSetting(const char *value, GucSource source)
 {
-	TenantSetting *setting = malloc(sizeof(TenantSetting));
+	TenantSetting *setting = CompatGucMalloc(sizeof(TenantSetting));
 
 	if (setting == NULL)
 		return NULL;
