@@ -16,9 +16,10 @@
 # memory contexts tell Valgrind which bytes are allocated and defined),
 # for tools/valgrind.sh; the tree's src/tools/valgrind.supp is installed
 # beside it as share/valgrind.supp.
-# Besides the server: contrib/amcheck (the crash tests check indexes) and
-# the isolation tester.  Progress goes to stderr, the pg_config path to
-# stdout.
+# Besides the server: the isolation tester, and the contrib modules the
+# tests load -- amcheck (the crash tests check indexes) and auto_explain
+# (the plans test) -- which are added to a cached build that lacks one.
+# Progress goes to stderr, the pg_config path to stdout.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . tools/common.sh
@@ -55,10 +56,37 @@ fi
 key=$(printf '%s %s %s\n' "$sum" "${configure_flags[*]}" "$cflags" | sha256sum | cut -c1-12)
 prefix=$(cache_dir)/postgresql-$version-$flavour-$key
 
+contribs=(amcheck auto_explain)
+
+# Build and install the contrib modules a build lacks, the PGXS way against
+# the installed server, from the tarball's tree (extracted into $1 if it
+# is not there yet).
+install_contribs() {
+    local work=$1 src module missing=()
+    for module in "${contribs[@]}"; do
+        [ -f "$("$prefix/bin/pg_config" --pkglibdir)/$module.so" ] || missing+=("$module")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    src=$(find "$work" -mindepth 1 -maxdepth 1 -type d | head -n 1)
+    if [ -z "$src" ]; then
+        tar -xJf "$tarball" -C "$work"
+        src=$(find "$work" -mindepth 1 -maxdepth 1 -type d | head -n 1)
+    fi
+    for module in "${missing[@]}"; do
+        echo "== adding contrib/$module to $prefix" >&2
+        make -s -C "$src/contrib/$module" USE_PGXS=1 PG_CONFIG="$prefix/bin/pg_config" install \
+            >"$work/$module.log" 2>&1 || { tail -n 40 "$work/$module.log" >&2; return 1; }
+    done
+    chmod -R a+rX "$prefix"
+}
+
 # one build of a key at a time: a concurrent run waits, then reuses it
 exec 9>"$prefix.lock"
 flock 9
+work=$(mktemp -d /tmp/postgresql-build.XXXXXX)
+trap 'rm -rf "$work"' EXIT
 if [ -x "$prefix/bin/pg_config" ] && [ -f "$prefix/.complete" ]; then
+    install_contribs "$work"
     echo "$prefix/bin/pg_config"
     exit 0
 fi
@@ -68,8 +96,6 @@ packages=(make gcc bison flex zlib1g-dev libipc-run-perl)
 ensure_packages "${packages[@]}" >&2
 echo "== building PostgreSQL $version ($flavour) into $prefix (several minutes, once)" >&2
 started=$SECONDS
-work=$(mktemp -d /tmp/postgresql-build.XXXXXX)
-trap 'rm -rf "$work"' EXIT
 tar -xJf "$tarball" -C "$work"
 src=$(find "$work" -mindepth 1 -maxdepth 1 -type d | head -n 1)
 rm -rf "$prefix"
@@ -80,13 +106,13 @@ rm -rf "$prefix"
     jobs=$(( $(nproc) + 1 ))
     make -s -j"$jobs" >"$work/make.log" 2>&1 || { tail -n 60 "$work/make.log"; exit 1; }
     make -s install >"$work/install.log" 2>&1 || { tail -n 40 "$work/install.log"; exit 1; }
-    for dir in contrib/amcheck src/test/isolation; do
-        make -s -j"$jobs" -C "$dir" install >>"$work/install.log" 2>&1 || { tail -n 40 "$work/install.log"; exit 1; }
-    done
+    make -s -j"$jobs" -C src/test/isolation install >>"$work/install.log" 2>&1 ||
+        { tail -n 40 "$work/install.log"; exit 1; }
     if [ "$flavour" = valgrind ]; then
         cp src/tools/valgrind.supp "$prefix/share/valgrind.supp"
     fi
 ) >&2
+install_contribs "$work"
 chmod -R a+rX "$prefix"
 touch "$prefix/.complete"
 echo "== built PostgreSQL $version ($flavour) in $((SECONDS - started)) s" >&2

@@ -35,7 +35,10 @@ ensure_packages() {
 # start_cluster then points the server at with Debian's extension_destdir.
 build_and_install() {
     echo "== building and installing task_outputs"
-    make -s PG_CONFIG="$PG_BIN/pg_config" >/dev/null
+    # objects built for another server (PGXS does not track the server,
+    # nor header dependencies) must not be reused
+    make -s PG_CONFIG="$PG_BIN/pg_config" clean >/dev/null
+    make -s -j"$(nproc)" PG_CONFIG="$PG_BIN/pg_config" >/dev/null
     if [ -n "${INSTALL_DESTDIR:-}" ]; then
         make -s PG_CONFIG="$PG_BIN/pg_config" DESTDIR="$INSTALL_DESTDIR" install >/dev/null
     else
@@ -100,4 +103,28 @@ cache_dir() {
     fi
     mkdir -p "$dir" && chmod 755 "$dir"
     echo "$dir"
+}
+
+# The runners' tallies, the one parser of their output for the test
+# command and the version matrix.  Each prints "passed failed" for the log
+# file $1 of a run that exited with status $2; a run that failed without
+# saying how counts one failure.
+
+# pg_regress and pg_isolation_regress: "All N tests passed", "N of M tests
+# failed".
+count_regress() {
+    awk -v status="$2" '
+        /All [0-9]+ tests passed/ { for (i = 1; i <= NF; i++) if ($i == "All") p += $(i + 1) }
+        /[0-9]+ of [0-9]+ tests failed/ {
+            for (i = 1; i <= NF; i++) if ($i == "of") { f += $(i - 1); p += $(i + 1) - $(i - 1) }
+        }
+        END { if (status != 0 && f == 0) f = 1; print p + 0, f + 0 }' "$1"
+}
+
+# prove (pgTAP and Perl TAP): "Tests=N", "Failed n/N subtests".
+count_prove() {
+    awk -v status="$2" '
+        /Tests=[0-9]+/ { match($0, /Tests=[0-9]+/); t = substr($0, RSTART + 6, RLENGTH - 6) }
+        /Failed [0-9]+\/[0-9]+ subtests/ { match($0, /Failed [0-9]+\//); f += substr($0, RSTART + 7, RLENGTH - 8) }
+        END { if (status != 0 && f == 0) f = 1; print (t > f ? t - f : 0), f + 0 }' "$1"
 }
