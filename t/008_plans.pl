@@ -84,6 +84,9 @@ sub logged_plan
 	{
 		next unless $entry =~ /Query Text: \Q$prefix\E/;
 		my ($plan) = $entry =~ /Query Text: [^\n]*\n(.*)/s;
+		# the values of the parameters (logged from PostgreSQL 19) differ
+		# by tenant; the plan is what is compared
+		$plan =~ s/^\s*Query Parameters:[^\n]*\n//mg;
 		$plan =~ s/\(cost=[^)]*\)//g;
 		$plan =~ s/[ \t]+$//mg;
 		return $plan;
@@ -125,7 +128,12 @@ sub reader_plan
 	}
 	like($plan // '', qr/Sort|Gather|Seq Scan/,
 		'PostgREST\'s query for the big tenant, alone, sorts or scans in parallel: the settings tempt the planner');
-	like($plan // '', qr/JIT:/, 'and it is compiled');
+	SKIP:
+	{
+		skip 'this server has no JIT (built without LLVM)', 1
+		  unless $node->safe_psql('postgres', 'SELECT pg_jit_available()') eq 't';
+		like($plan // '', qr/JIT:/, 'and it is compiled');
+	}
 }
 
 my %readers = (
