@@ -4,13 +4,18 @@
 #   bench/run.sh            the full data set (2,000,000 outputs; ~10 min)
 #   bench/run.sh --quick    1/20 of it, for development (~1 min)
 #   bench/run.sh --keep     leave the cluster running at the end
+#   PG_CONFIG=.../bin/pg_config bench/run.sh
+#                           against that PostgreSQL (default: Debian's 15)
 #
-# Builds and installs the extension (into INSTALL_DESTDIR when set), starts
-# a throwaway cluster tuned for the machine, generates the data set
+# Builds the extension from a scratch copy of the checkout and installs it
+# (Debian's server: into INSTALL_DESTDIR when set; any other PostgreSQL:
+# into a private copy of that installation, never into it), starts a
+# throwaway cluster tuned for the machine, generates the data set
 # (bench/generate.sql), then measures each case beside its baseline in the
 # same run, as the median of several runs in one session (warm cache), and
 # writes a report and a chart.  The full run writes bench/results/latest.md
-# and latest.svg; a quick run writes bench/out/quick.md and quick.svg.  Raw
+# and latest.svg (PG_CONFIG set: latest-pgNN); a quick run writes
+# bench/out/quick.md and quick.svg.  Raw
 # output (plans, samples, logs) goes to bench/out/, which is not committed.
 #
 # Every measured statement returns one byte count (octet_length, which does
@@ -22,6 +27,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 . tools/common.sh
+START_TIME=$(date +%s)
+log() { echo "== $*"; }
 
 MODE=full
 DIVISOR=1
@@ -30,23 +37,63 @@ for arg in "$@"; do
     case $arg in
         --quick) MODE=quick; DIVISOR=20 ;;
         --keep) KEEP=1 ;;
-        -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-        *) echo "usage: bench/run.sh [--quick] [--keep]" >&2; exit 2 ;;
+        -h|--help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) echo "usage: [PG_CONFIG=pg_config] bench/run.sh [--quick] [--keep]" >&2; exit 2 ;;
     esac
 done
 
+# ---------------------------------------------------------------- server
+# Debian's server (the default, or a PG_CONFIG in Debian's layout) takes
+# the extension through INSTALL_DESTDIR and extension_destdir, as the tests
+# do.  Any other installation is copied (PostgreSQL's installations are
+# relocatable) and the extension installed into the copy: the original,
+# which CI and other runs may be using, is never written to.
+SCRATCH=$(mktemp -d /tmp/task_outputs-bench.XXXXXX)
+chmod 755 "$SCRATCH"
+PRIVATE_SERVER=0
+if [ -n "${PG_CONFIG:-}" ]; then
+    bindir=$("$PG_CONFIG" --bindir) || { echo "bench: $PG_CONFIG does not run" >&2; exit 1; }
+    case $bindir in
+        /usr/lib/postgresql/*/bin)
+            PG_BIN=$bindir
+            PG_MAJOR=${bindir#/usr/lib/postgresql/}
+            PG_MAJOR=${PG_MAJOR%/bin} ;;
+        *)
+            PRIVATE_SERVER=1
+            prefix=$(cd "$bindir/.." && pwd -P)
+            for dir in --sharedir --pkglibdir --includedir-server; do
+                case $(cd "$("$PG_CONFIG" "$dir")" && pwd -P) in
+                    "$prefix"/*) ;;
+                    *) echo "bench: $("$PG_CONFIG" "$dir") is outside $prefix: cannot copy that installation" >&2; exit 1 ;;
+                esac
+            done
+            log "copying the PostgreSQL installation $prefix (the extension goes into the copy)"
+            mkdir -p "$SCRATCH/server" && cp -a "$prefix/." "$SCRATCH/server" || exit 1
+            PG_BIN=$SCRATCH/server/bin
+            PG_MAJOR=$("$PG_BIN/pg_config" --version | sed 's/^PostgreSQL \([0-9]*\).*/\1/')
+            case $("$PG_BIN/pg_config" --sharedir) in
+                "$SCRATCH"/*) ;;
+                *) echo "bench: the copy of $prefix is not relocatable" >&2; exit 1 ;;
+            esac
+            unset INSTALL_DESTDIR ;;
+    esac
+fi
+unset PG_CONFIG
+export PATH="$PG_BIN:$PATH"
+
 OUT=bench/out
 mkdir -p "$OUT" bench/results
-rm -f "$OUT"/plan-*.txt "$OUT"/mem-* "$OUT"/case-*.err "$OUT"/times-*.txt
+rm -f "$OUT"/plan-*.txt "$OUT"/plan-*.err "$OUT"/mem-* "$OUT"/case-*.err "$OUT"/times-*.txt
+SUFFIX=""
+[ "$PRIVATE_SERVER" = 1 ] || [ "$PG_MAJOR" != 15 ] && SUFFIX="-pg$PG_MAJOR"
 if [ "$MODE" = full ]; then
-    REPORT=bench/results/latest.md
-    CHART=bench/results/latest.svg
+    REPORT=bench/results/latest$SUFFIX.md
+    CHART=bench/results/latest$SUFFIX.svg
 else
-    REPORT=$OUT/quick.md
-    CHART=$OUT/quick.svg
+    REPORT=$OUT/quick$SUFFIX.md
+    CHART=$OUT/quick$SUFFIX.svg
 fi
 
-START_TIME=$(date +%s)
 DEPTH=$((150000 / DIVISOR))         # rows before the deep page
 PAGE=100
 # Each comparison runs in rounds, its cases interleaved, each case in a new
@@ -59,12 +106,50 @@ RUNS_SMALL=3
 SLICES=$((100 / (DIVISOR > 1 ? 5 : 1)))
 MEM_BUDGET_MB=64
 
-log() { echo "== $*"; }
 elapsed() { echo $(( $(date +%s) - START_TIME )); }
 
-ensure_packages make gcc "postgresql-$PG_MAJOR" "postgresql-server-dev-$PG_MAJOR" \
-    gnuplot-nox || exit 1
-build_and_install || exit 1
+if [ "$PRIVATE_SERVER" = 0 ]; then
+    ensure_packages make gcc "postgresql-$PG_MAJOR" "postgresql-server-dev-$PG_MAJOR" gnuplot-nox || exit 1
+else
+    ensure_packages make gcc gnuplot-nox || exit 1
+fi
+
+# Build from a scratch copy of the checkout: objects built for another
+# PostgreSQL in the checkout are never linked into this one.
+log "building and installing task_outputs for PostgreSQL $("$PG_BIN/pg_config" --version | cut -d' ' -f2)"
+mkdir -p "$SCRATCH/build"
+tar --exclude=./.git --exclude=./bench/out -cf - . | tar -xf - -C "$SCRATCH/build" || exit 1
+(
+    cd "$SCRATCH/build" || exit 1
+    make -s clean PG_CONFIG="$PG_BIN/pg_config" >/dev/null 2>&1
+    make -s PG_CONFIG="$PG_BIN/pg_config" >"$SCRATCH/build.log" 2>&1 || { cat "$SCRATCH/build.log"; exit 1; }
+    if [ "$PRIVATE_SERVER" = 1 ]; then
+        make -s PG_CONFIG="$PG_BIN/pg_config" install >/dev/null
+    elif [ -n "${INSTALL_DESTDIR:-}" ]; then
+        make -s PG_CONFIG="$PG_BIN/pg_config" DESTDIR="$INSTALL_DESTDIR" install >/dev/null
+    else
+        as_root make -s PG_CONFIG="$PG_BIN/pg_config" install >/dev/null
+    fi
+) || exit 1
+
+# auto_explain logs the plans of the statements the C functions run.  A
+# build that lacks it gets it from its release tree, as tools/build-postgres.sh
+# finds them.
+AUTO_EXPLAIN=1
+if [ ! -f "$("$PG_BIN/pg_config" --pkglibdir)/auto_explain.so" ]; then
+    AUTO_EXPLAIN=0
+    version=$("$PG_BIN/pg_config" --version | cut -d' ' -f2)
+    tarball=${POSTGRESQL_TARBALLS:-$(cd .. && pwd)/shared/postgresql}/postgresql-$version.tar.xz
+    if [ "$PRIVATE_SERVER" = 1 ] && [ -f "$tarball" ]; then
+        log "building auto_explain from $(basename "$tarball")"
+        mkdir -p "$SCRATCH/contrib"
+        tar -xJf "$tarball" -C "$SCRATCH/contrib" --strip-components=1 --wildcards '*/contrib/auto_explain/*' &&
+            make -s -C "$SCRATCH/contrib/contrib/auto_explain" USE_PGXS=1 PG_CONFIG="$PG_BIN/pg_config" install \
+                >"$SCRATCH/auto_explain.log" 2>&1 && AUTO_EXPLAIN=1
+    fi
+    [ "$AUTO_EXPLAIN" = 1 ] || echo "   auto_explain is not available: the C functions' own plans are not captured"
+fi
+[ "$PRIVATE_SERVER" = 1 ] && chmod -R a+rX "$SCRATCH/server"
 
 # The cluster: 2 cores and 24 GiB here.  shared_buffers holds the whole
 # data set, so every measured run is warm; work_mem stays modest because
@@ -91,10 +176,11 @@ start_cluster \
     "lc_messages = 'C'" || exit 1
 cleanup() {
     if [ "$KEEP" = 1 ]; then
-        echo "cluster left running: PGHOST=$PGHOST PGPORT=$PGPORT PGDATABASE=bench"
-        echo "stop it with: pg_ctl -D $CLUSTER_DIR/data stop"
+        echo "cluster left running: PATH=$PG_BIN:\$PATH PGHOST=$PGHOST PGPORT=$PGPORT PGDATABASE=bench"
+        echo "stop it with: $PG_BIN/pg_ctl -D $CLUSTER_DIR/data stop"
     else
         stop_cluster
+        rm -rf "$SCRATCH"
     fi
 }
 trap cleanup EXIT
@@ -247,6 +333,7 @@ explain_sql() {
 explain_c() {
     local id=$1 org=$2 max=$3 query=$4
     local offset
+    [ "$AUTO_EXPLAIN" = 1 ] || return 0
     offset=$(stat -c %s "$SERVER_LOG")
     { session_sql "$org"; echo "$query;"; } |
         psql -X -q -At -U bench_explain >/dev/null 2>"$OUT/plan-$id.err"
@@ -258,7 +345,7 @@ explain_c() {
 
 # auto_explain for bench_explain only: its sessions log the plans of every
 # statement, nested ones included, with row counts and buffers
-psql_admin <<'SQL' || exit 1
+[ "$AUTO_EXPLAIN" = 1 ] && { psql_admin <<'SQL' || exit 1; }
 ALTER ROLE bench_explain SET session_preload_libraries = 'auto_explain';
 ALTER ROLE bench_explain SET auto_explain.log_min_duration = 0;
 ALTER ROLE bench_explain SET auto_explain.log_nested_statements = on;
@@ -498,9 +585,10 @@ gnuplot -e "datafile='$CHART_DAT'; outfile='$CHART'; subtitle='$MODE run, Postgr
 
 CPU=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
 COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-git diff --quiet HEAD -- src task_outputs--0.1.0.sql 2>/dev/null || COMMIT="$COMMIT (modified)"
+git diff --quiet HEAD -- src task_outputs--*.sql 2>/dev/null || COMMIT="$COMMIT (modified)"
 RUN_CMD="bench/run.sh"
 [ "$MODE" = quick ] && RUN_CMD="bench/run.sh --quick"
+[ -n "$SUFFIX" ] && RUN_CMD="PG_CONFIG=…/pg_config $RUN_CMD"
 
 {
     echo "# task_outputs read benchmark: $MODE run"
@@ -553,7 +641,7 @@ RUN_CMD="bench/run.sh"
         [ -n "${PLAN[$id]:-}" ] && echo "- $id: ${PLAN[$id]}"
     done
 } >"$REPORT"
-[ "$MODE" = quick ] && sed -i 's|(latest.svg)|(quick.svg)|' "$REPORT"
+sed -i "s|(latest.svg)|($(basename "$CHART"))|" "$REPORT"
 
 log "report: $REPORT, chart: $CHART"
 cat "$REPORT"
