@@ -25,9 +25,10 @@
 # of the text tenant, beside PostgREST's query and the jsonb render floor; a
 # deep page; a small tenant under row-level security; the export's memory;
 # the first page and the export's first row at each share; the export of all
-# of the big tenant at each share; then the list cases again with
-# shared_buffers at 25% of the table and work_mem at its default (4MB), the
-# cluster restarted for each database.
+# of the big tenant at each share; then the list, the first rows and the
+# export again with shared_buffers at 25% of the table and work_mem and the
+# planner's cost settings at PostgreSQL's defaults, the cluster restarted
+# for each database.
 #
 # Every measured statement returns one byte count (octet_length, which does
 # not scan the text as length does), so the timings are the server's work.
@@ -52,7 +53,7 @@ for arg in "$@"; do
         --quick) MODE=quick; DIVISOR=20 ;;
         --keep) KEEP=1 ;;
         --profile) PROFILE=1 ;;
-        -h|--help) sed -n '2,41p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,42p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "usage: [PG_CONFIG=pg_config] bench/run.sh [--quick] [--profile] [--keep]" >&2; exit 2 ;;
     esac
 done
@@ -220,11 +221,16 @@ cleanup() {
 trap cleanup EXIT
 SERVER_LOG=$CLUSTER_DIR/server.log
 
-# restart_cluster LINE... -- restart the cluster with these postgresql.conf
-# lines added (the last setting of a parameter wins)
+# restart_cluster [-PARAMETER...] LINE... -- restart the cluster with the
+# settings of the -PARAMETERs back at PostgreSQL's defaults and the
+# postgresql.conf LINEs added (the last setting of a parameter wins)
 restart_cluster() {
-    local line
-    for line in "$@"; do echo "$line"; done | as_owner tee -a "$CLUSTER_DIR/data/postgresql.conf" >/dev/null
+    local line conf=$CLUSTER_DIR/data/postgresql.conf
+    while [ "${1:-}" != "${1#-}" ]; do
+        as_owner sed -i "/^${1#-}[ =]/d" "$conf"
+        shift
+    done
+    for line in "$@"; do echo "$line"; done | as_owner tee -a "$conf" >/dev/null
     as_owner "$PG_BIN/pg_ctl" -D "$CLUSTER_DIR/data" -l "$SERVER_LOG" -m fast -w restart >/dev/null
 }
 
@@ -714,15 +720,20 @@ for s in "${SHARES[@]}"; do explain_c "export_all_$s" "$BIG_ROWS"; done
 
 # ---------------------------------------------------------------- small shared_buffers
 # Each database in turn, the cluster restarted with shared_buffers at a
-# quarter of its outputs table (indexes and TOAST included) and work_mem at
-# PostgreSQL's default: the table no longer fits, as in production.
+# quarter of its outputs table (indexes and TOAST included), and work_mem
+# and the planner's cost settings at PostgreSQL's defaults, as a DBA's
+# server has them: the table no longer fits, as in production, and the
+# planner no longer assumes that every page is cached.
 declare -A SB_MB
 for s in "${SHARES[@]}"; do
     db=${SHARE_DB[$s]}
     sb_kb=$(( ${DB_KB[$db]} / 4 > 128 ? ${DB_KB[$db]} / 4 : 128 ))
     SB_MB[$s]=$((sb_kb / 1024))
-    log "case 7: $db with shared_buffers ${SB_MB[$s]}MB (25% of its ${DB_MB[$db]} MB table) and work_mem 4MB"
-    restart_cluster "shared_buffers = ${sb_kb}kB" "work_mem = 4MB" || exit 1
+    log "case 7: $db with shared_buffers ${SB_MB[$s]}MB (25% of its ${DB_MB[$db]} MB table), the rest at PostgreSQL's defaults"
+    restart_cluster -work_mem -random_page_cost -effective_cache_size -effective_io_concurrency \
+        "shared_buffers = ${sb_kb}kB" || exit 1
+    SB_SETTINGS=$(psql -XAt -F' ' -c "SELECT current_setting('work_mem'), current_setting('random_page_cost'), current_setting('effective_cache_size')" |
+        awk '{ printf "work_mem %s, random_page_cost %s, effective_cache_size %s", $1, $2, $3 }')
     ids=()
     define_list_cases "sb$s" "$db" "$BIG"
     ids+=($(list_case_ids "sb$s"))
@@ -732,11 +743,14 @@ for s in "${SHARES[@]}"; do
     fi
     define_case "first_page_sb$s" "$db" bench_reader "$BIG" $RUNS_FIRST "$FIRST_PAGE"
     define_case "export_first_sb$s" "$db" bench_reader "$BIG" $RUNS_FIRST "$EXPORT_FIRST"
-    ids+=("first_page_sb$s" "export_first_sb$s")
+    define_case "export_all_sb$s" "$db" bench_reader "$BIG" 1 "$EXPORT_ALL"
+    ids+=("first_page_sb$s" "export_first_sb$s" "export_all_sb$s")
     rounds $ROUNDS_SB "${ids[@]}"
     best_of "postgrest_sb$s" "postgrest_jit_sb$s"
     explain_list_cases "sb$s" "$BIG_ROWS"
+    explain_c "first_page_sb$s" $((PAGE * 10))
     explain_c "export_first_sb$s" $((PAGE * 10))
+    explain_c "export_all_sb$s" "$BIG_ROWS"
     if [ "$s" = 10 ]; then
         best_of postgrest_sbtext postgrest_jit_sbtext
         explain_list_cases sbtext "$((TEXT_VISIBLE * 8 / 7 + 1))"
@@ -799,8 +813,8 @@ share_label() {  # SUFFIX -- how a case's tenant is described
 }
 settings_label() {  # SUFFIX
     case $1 in
-        sbtext) echo "shared_buffers ${SB_MB[10]}MB (25% of the table), work_mem 4MB" ;;
-        sb*) echo "shared_buffers ${SB_MB[${1#sb}]}MB (25% of the table), work_mem 4MB" ;;
+        sbtext) echo "shared_buffers ${SB_MB[10]}MB (25% of the table), defaults" ;;
+        sb*) echo "shared_buffers ${SB_MB[${1#sb}]}MB (25% of the table), defaults" ;;
         *) echo "shared_buffers ${SHARED_MB}MB (holds every table), work_mem $WORK_MEM" ;;
     esac
 }
@@ -880,10 +894,11 @@ for reader in list_c first_page export_first export_all; do
         export_first) rlabel="the export's first row"; clabel="export 1st row" ;;
         export_all) rlabel="\`export_task_outputs()\`, all rows"; clabel="export, all rows" ;;
     esac
-    for s in 20 50; do
-        row "$rlabel, big tenant at ${SHARE_PCT[$s]}% of the table" "${reader}_$s" \
-            "the same rows at ${SHARE_PCT[10]}%" "${reader}_10" "<=" "$SHARE_GOAL" "≤ $SHARE_GOAL (the same rows)" \
-            "$clabel at $s% vs 10%"
+    for s in 20 50 sb20 sb50; do
+        [ "${s#sb}" = "$s" ] && ten=10 || ten=sb10
+        row "$rlabel, big tenant at ${SHARE_PCT[${s#sb}]}% of the table$([ "$ten" = sb10 ] && echo ", small shared_buffers")" "${reader}_$s" \
+            "the same rows at ${SHARE_PCT[10]}%" "${reader}_$ten" "<=" "$SHARE_GOAL" "≤ $SHARE_GOAL (the same rows)" \
+            "$clabel at ${s#sb}% vs 10%$([ "$ten" = sb10 ] && echo ", small sb")"
     done
 done
 
@@ -905,8 +920,9 @@ CHART_NAME=$(basename "$CHART")
     echo
     echo "\`$RUN_CMD\` on $(date -u +%Y-%m-%d), commit $COMMIT: PostgreSQL $PG_VERSION, $(nproc) × $CPU, $((RAM_MB / 1024)) GiB RAM."
     echo "Settings: shared_buffers ${SHARED_MB}MB (every table fits), work_mem $WORK_MEM, PostgreSQL's default \`jit = on\`"
-    echo "($([ "$JIT_AVAILABLE" = t ] && echo "JIT available" || echo "this build has no JIT: PostgREST's query runs without it only")); the small-memory cases restart the cluster with"
-    echo "shared_buffers at 25% of the table measured and work_mem 4MB (PostgreSQL's default). The whole run took"
+    echo "($([ "$JIT_AVAILABLE" = t ] && echo "JIT available" || echo "this build has no JIT: PostgREST's query runs without it only")), random_page_cost 1.1, effective_cache_size $((RAM_MB * 2 / 3))MB. The small-memory cases"
+    echo "(\"small shared_buffers\", \"defaults\") restart the cluster with shared_buffers at 25% of the table measured and"
+    echo "work_mem and the planner's cost settings at PostgreSQL's defaults (${SB_SETTINGS:-}). The whole run took"
     echo "$((TOTAL_S / 60)) min $((TOTAL_S % 60)) s (loading ${LOAD_S} s, VACUUM ANALYZE ${VACUUM_S} s)."
     echo
     echo "Data (\`bench/generate.sql\`, fixed seed). Main database: $(fmt_int "$MAIN_ROWS") task outputs over $NORGS organizations —"
