@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # bench/run.sh -- the read benchmark of task_outputs, in one command.
 #
-#   bench/run.sh             the full data sets (about 22 min on 2 cores)
-#   bench/run.sh --quick     1/20 of them, for development (about 5 min)
+#   bench/run.sh             the full data sets (about 22 min on 2 quiet cores)
+#   bench/run.sh --quick     1/20 of them, for development (about 4 min)
 #   bench/run.sh --profile   also record a perf profile of the backend for
 #                            the main cases (bench/out/profile-*.txt)
 #   bench/run.sh --keep      leave the cluster running at the end
@@ -62,9 +62,9 @@ START_TIME=$(date +%s)
 log() { echo "== $*"; }
 elapsed() { echo $(( $(date +%s) - START_TIME )); }
 if [ "$MODE" = full ]; then
-    log "bench: full run, expected to take about 22 minutes on 2 cores (--quick: about 5)"
+    log "bench: full run, expected to take about 22 minutes on 2 quiet cores, much longer on busy ones (--quick: about 4)"
 else
-    log "bench: quick run (1/$DIVISOR of the data), expected to take about 5 minutes on 2 cores"
+    log "bench: quick run (1/$DIVISOR of the data), expected to take about 4 minutes on 2 quiet cores"
 fi
 
 # ---------------------------------------------------------------- server
@@ -210,6 +210,7 @@ start_cluster \
     "log_min_messages = warning" \
     "lc_messages = 'C'" || exit 1
 cleanup() {
+    kill "$LOAD_SAMPLER" 2>/dev/null
     if [ "$KEEP" = 1 ]; then
         echo "cluster left running: PATH=$PG_BIN:\$PATH PGHOST=$PGHOST PGPORT=$PGPORT PGDATABASE=bench"
         echo "stop it with: $PG_BIN/pg_ctl -D $CLUSTER_DIR/data stop"
@@ -220,6 +221,10 @@ cleanup() {
 }
 trap cleanup EXIT
 SERVER_LOG=$CLUSTER_DIR/server.log
+
+# the machine's load, every 30 s: the report says how busy the cores were
+( while sleep 30; do cut -d' ' -f1 /proc/loadavg; done ) >"$OUT/load.txt" 2>/dev/null &
+LOAD_SAMPLER=$!
 
 # restart_cluster [-PARAMETER...] LINE... -- restart the cluster with the
 # settings of the -PARAMETERs back at PostgreSQL's defaults and the
@@ -271,8 +276,12 @@ wait $loader1 || { echo "loading failed" >&2; exit 1; }
 wait $loader2 || { echo "loading failed" >&2; exit 1; }
 LOAD_S=$(( $(date +%s) - t0 ))
 t0=$(date +%s)
-for s in "${SHARES[@]}"; do psql_admin -d "${SHARE_DB[$s]}" -c "VACUUM (ANALYZE)" & done
-wait
+vacuums=()
+for s in "${SHARES[@]}"; do
+    psql_admin -d "${SHARE_DB[$s]}" -c "VACUUM (ANALYZE)" &
+    vacuums+=($!)
+done
+wait "${vacuums[@]}"
 psql_admin -c "CHECKPOINT" || exit 1
 VACUUM_S=$(( $(date +%s) - t0 ))
 
@@ -320,6 +329,13 @@ COLUMNS="id, flow_execution_id, organization_id, task_name, status, summary, out
 json_agg_sql() {
     echo "SELECT octet_length(coalesce(json_agg(_postgrest_t), '[]')::text) FROM (SELECT $COLUMNS FROM task_outputs.outputs WHERE ${1:-true} AND status <> 'deleted' ORDER BY created_at DESC, id DESC ${2:-}) _postgrest_t"
 }
+# the same without the cast to text: pg_column_size reads the size of the
+# json value in place, where octet_length(…::text) first copies it twice
+# (json_out, then the text input), which for a list of hundreds of
+# megabytes costs about as much as rendering it
+json_agg_raw_sql() {
+    echo "SELECT pg_column_size(coalesce(json_agg(_postgrest_t), '[]')) FROM (SELECT $COLUMNS FROM task_outputs.outputs WHERE status <> 'deleted' ORDER BY created_at DESC, id DESC) _postgrest_t"
+}
 # the render floor: only the jsonb columns to text, in list order ($1: LIMIT)
 floor_sql() {
     echo "SELECT sum(octet_length(summary::text) + coalesce(octet_length(output::text), 0)) FROM (SELECT summary, output FROM task_outputs.outputs WHERE status <> 'deleted' ORDER BY created_at DESC, id DESC ${1:-}) t"
@@ -328,6 +344,7 @@ floor_sql() {
 FLOOR_SETTINGS=("jit = off" "max_parallel_workers_per_gather = 0"
                 "enable_seqscan = off" "enable_bitmapscan = off" "enable_sort = off")
 LIST_C="SELECT octet_length(task_outputs.list_task_outputs()::text)"
+LIST_RAW="SELECT pg_column_size(task_outputs.list_task_outputs())"
 FIRST_PAGE="SELECT octet_length(task_outputs.list_task_outputs_page(\"limit\" => $PAGE)::text)"
 EXPORT_FIRST="SELECT octet_length(task_outputs.export_task_outputs()::text) LIMIT 1"
 EXPORT_FIRST_SQL="SELECT octet_length(to_json(t)::text) FROM (SELECT $COLUMNS FROM task_outputs.outputs WHERE status <> 'deleted' ORDER BY created_at DESC, id DESC) t LIMIT 1"
@@ -589,8 +606,13 @@ define_list_cases() {
     [ "$JIT_AVAILABLE" = t ] &&
         define_case "postgrest_jit_$sfx" "$db" bench_reader "$org" $RUNS_BIG "$(json_agg_sql)" "jit = on"
     define_case "jsonb_text_$sfx" "$db" bench_reader "$org" $RUNS_BIG "$(floor_sql)" "${FLOOR_SETTINGS[@]}"
+    # what the cast to text costs, on both sides (not with small shared_buffers)
+    if [ "${sfx#sb}" = "$sfx" ]; then
+        define_case "list_raw_$sfx" "$db" bench_reader "$org" $RUNS_BIG "$LIST_RAW"
+        define_case "postgrest_raw_$sfx" "$db" bench_reader "$org" $RUNS_BIG "$(json_agg_raw_sql)" "jit = off"
+    fi
 }
-list_case_ids() { echo "list_c_$1 postgrest_$1 postgrest_jit_$1 jsonb_text_$1"; }
+list_case_ids() { echo "list_c_$1 postgrest_$1 postgrest_jit_$1 jsonb_text_$1 list_raw_$1 postgrest_raw_$1"; }
 # explain_list_cases SUFFIX TENANT_ROWS
 explain_list_cases() {
     explain_c "list_c_$1" "$2"
@@ -632,7 +654,17 @@ for s in "${SHARES[@]}" text; do
     fi
     echo "   $s: list_task_outputs() byte-identical to the PostgREST query: ${SAME[$s]}"
 done
-for s in 10 50 text; do profile_case "list_c_$s"; done
+for s in 10 50 text; do profile_case "list_raw_$s"; done
+
+# the plans of a tenant of 1% of the table (bench_s20), not timed
+ORG1=$(psql -XAt -d bench_s20 -c "SELECT org_id FROM bench.orgs ORDER BY abs(nrows - (SELECT sum(nrows) FROM bench.orgs) / 100), org LIMIT 1")
+ORG1_ROWS=$(count_rows bench_s20 "$ORG1" true)
+ORG1_PCT=$(psql -XAt -d bench_s20 -c "SELECT round(100.0 * $ORG1_ROWS / count(*), 1) FROM task_outputs.outputs")
+echo "   a tenant of $ORG1_PCT% of the table (bench_s20, $ORG1_ROWS rows):"
+define_case list_c_1 bench_s20 bench_reader "$ORG1" 1 "$LIST_C"
+define_case export_first_1 bench_s20 bench_reader "$ORG1" 1 "$EXPORT_FIRST"
+explain_c list_c_1 "$ORG1_ROWS"
+explain_c export_first_1 $((PAGE * 10))
 
 log "case 2: a page $DEPTH rows deep vs the first page"
 DEEP_ID=$( { session_sql "$BIG"
@@ -755,6 +787,12 @@ for s in "${SHARES[@]}"; do
         best_of postgrest_sbtext postgrest_jit_sbtext
         explain_list_cases sbtext "$((TEXT_VISIBLE * 8 / 7 + 1))"
     fi
+    if [ "$s" = 20 ]; then
+        define_case list_c_sb1 bench_s20 bench_reader "$ORG1" 1 "$LIST_C"
+        define_case export_first_sb1 bench_s20 bench_reader "$ORG1" 1 "$EXPORT_FIRST"
+        explain_c list_c_sb1 "$ORG1_ROWS"
+        explain_c export_first_sb1 $((PAGE * 10))
+    fi
     profile_case "list_c_sb$s"
 done
 
@@ -765,6 +803,22 @@ log "measured in ${TOTAL_S}s"
 fmt_ms() { awk -v v="$1" 'BEGIN { if (v >= 1000) printf "%.2f s", v / 1000; else if (v >= 10) printf "%.0f ms", v; else printf "%.2f ms", v }'; }
 fmt_mb() { awk -v v="$1" 'BEGIN { printf "%.1f MB", v / 1048576 }'; }
 fmt_int() { echo "$1" | sed -e ':a' -e 's/\([0-9]\)\([0-9]\{3\}\)\($\|[^0-9]\)/\1,\2\3/' -e 'ta'; }
+min_of() { [ -s "$OUT/times-$1.txt" ] && sort -g "$OUT/times-$1.txt" | head -n 1; }
+# speedup BASE BASE_JIT FIGURE -- "median ratio (minima ratio)" of the
+# faster baseline over the figure
+speedup() {
+    local b=${MS[$1]:-} f=${MS[$3]:-} bmin fmin
+    [ -n "$2" ] && [ -n "${MS[$2]:-}" ] && { [ -z "$b" ] || awk "BEGIN {exit !(${MS[$2]} < $b)}"; } && b=${MS[$2]}
+    [ -n "$b" ] && [ -n "$f" ] || { echo –; return; }
+    bmin=$(min_of "$1"); [ -n "$2" ] && m2=$(min_of "$2") && [ -n "$m2" ] && awk "BEGIN {exit !($m2 < $bmin)}" && bmin=$m2
+    fmin=$(min_of "$3")
+    awk -v b="$b" -v f="$f" -v bm="$bmin" -v fm="$fmin" 'BEGIN { printf "%.2f (%.2f)", b / f, bm / fm }'
+}
+# ratios FIGURE BASE -- "median ratio (minima ratio)" of the figure over the baseline
+ratios() {
+    [ -n "${MS[$1]:-}" ] && [ -n "${MS[$2]:-}" ] || { echo –; return; }
+    awk -v f="${MS[$1]}" -v b="${MS[$2]}" -v fm="$(min_of "$1")" -v bm="$(min_of "$2")" 'BEGIN { printf "%.3f (%.3f)", f / b, fm / bm }'
+}
 ms_or_err() { [ -n "${MS[$1]:-}" ] && fmt_ms "${MS[$1]}" || echo "failed${ERR[$1]:+: ${ERR[$1]}}"; }
 ratio_of() { awk -v f="$1" -v b="$2" 'BEGIN { printf "%.3f", f / b }'; }
 meets() { awk -v r="$1" -v g="$2" -v op="$3" 'BEGIN { print ((op == "<" ? r < g : r <= g) ? "yes" : "**no**") }'; }
@@ -923,7 +977,8 @@ CHART_NAME=$(basename "$CHART")
     echo "($([ "$JIT_AVAILABLE" = t ] && echo "JIT available" || echo "this build has no JIT: PostgREST's query runs without it only")), random_page_cost 1.1, effective_cache_size $((RAM_MB * 2 / 3))MB. The small-memory cases"
     echo "(\"small shared_buffers\", \"defaults\") restart the cluster with shared_buffers at 25% of the table measured and"
     echo "work_mem and the planner's cost settings at PostgreSQL's defaults (${SB_SETTINGS:-}). The whole run took"
-    echo "$((TOTAL_S / 60)) min $((TOTAL_S % 60)) s (loading ${LOAD_S} s, VACUUM ANALYZE ${VACUUM_S} s)."
+    echo "$((TOTAL_S / 60)) min $((TOTAL_S % 60)) s (loading ${LOAD_S} s, VACUUM ANALYZE ${VACUUM_S} s); the machine's load average"
+    echo "(every 30 s) was $(awk '{ s += $1; if ($1 > m) m = $1 } END { if (NR) printf "%.1f on average, %.1f at most", s / NR, m; else printf "not sampled" }' "$OUT/load.txt") on $(nproc) cores, the benchmark's own session counting for about 1$(awk -v n="$(nproc)" '{ s += $1 } END { if (NR && s / NR > n + 1) printf ": a busy machine, whose noise the ratios share but the times do not" }' "$OUT/load.txt")."
     echo
     echo "Data (\`bench/generate.sql\`, fixed seed). Main database: $(fmt_int "$MAIN_ROWS") task outputs over $NORGS organizations —"
     echo "the big one holds $(fmt_int "$BIG_ROWS") ($(fmt_int "$BIG_VISIBLE") visible, 1 in 8 soft-deleted; ${SHARE_PCT[10]}% of the table), the small one $(fmt_int "$SMALL_VISIBLE") visible —"
@@ -949,15 +1004,19 @@ CHART_NAME=$(basename "$CHART")
     echo
     echo "## Lists by tenant share, memory and kind of data"
     echo
-    echo "| tenant | settings | \`list_task_outputs()\` | PostgREST's query: without JIT / with JIT | × faster (goal ≥ 3) | jsonb render floor | ratio to the floor (goal < 1.0) | same bytes as PostgREST |"
-    echo "|---|---|---|---|---|---|---|---|"
+    echo "Ratios of the medians, and in brackets of the minima. The last three columns measure the same json values"
+    echo "with \`pg_column_size\` instead of \`octet_length(…::text)\`, whose two copies of the result are in both sides' times."
+    echo
+    echo "| tenant | settings | \`list_task_outputs()\` | PostgREST's query: without JIT / with JIT | × faster (goal ≥ 3) | jsonb render floor | ratio to the floor (goal < 1.0) | same bytes as PostgREST | without the cast: list / PostgREST | × faster | ratio to the floor |"
+    echo "|---|---|---|---|---|---|---|---|---|---|---|"
     for s in 10 20 50 text sb10 sb20 sb50 sbtext; do
         [ -n "${C_SQL[list_c_$s]:-}" ] || continue
-        x=–; f=–
-        [ -n "${MS[list_c_$s]:-}" ] && [ -n "${MS[postgrest_${s}_best]:-}" ] &&
-            x=$(awk -v a="${MS[postgrest_${s}_best]}" -v b="${MS[list_c_$s]}" 'BEGIN { printf "%.2f", a / b }')
-        [ -n "${MS[list_c_$s]:-}" ] && [ -n "${MS[jsonb_text_$s]:-}" ] && f=$(ratio_of "${MS[list_c_$s]}" "${MS[jsonb_text_$s]}")
-        echo "| $(share_label "$s") | $(settings_label "$s") | $(ms_or_err "list_c_$s") | $(ms_or_err "postgrest_$s") / $([ "$JIT_AVAILABLE" = t ] && ms_or_err "postgrest_jit_$s" || echo "no JIT") | $x | $(ms_or_err "jsonb_text_$s") | $f | ${SAME[${s#sb}]:-–} |"
+        x=$(speedup "postgrest_$s" "postgrest_jit_$s" "list_c_$s")
+        f=$(ratios "list_c_$s" "jsonb_text_$s")
+        raw="– | – | –"
+        [ -n "${C_SQL[list_raw_$s]:-}" ] &&
+            raw="$(ms_or_err "list_raw_$s") / $(ms_or_err "postgrest_raw_$s") | $(speedup "postgrest_raw_$s" "" "list_raw_$s") | $(ratios "list_raw_$s" "jsonb_text_$s")"
+        echo "| $(share_label "$s") | $(settings_label "$s") | $(ms_or_err "list_c_$s") | $(ms_or_err "postgrest_$s") / $([ "$JIT_AVAILABLE" = t ] && ms_or_err "postgrest_jit_$s" || echo "no JIT") | $x | $(ms_or_err "jsonb_text_$s") | $f | ${SAME[${s#sb}]:-–} | $raw |"
     done
     echo
     echo "## First rows, and the same reader at every share (big tenant, the same $(fmt_int "$BIG_VISIBLE") visible rows)"
