@@ -1,26 +1,36 @@
 /*
  * bench/generate.sql
- *		The benchmark's data set: reproducible, generated inside the server.
+ *		The benchmark's data sets: reproducible, generated inside the server.
  *
  * Run by psql as a superuser in a database where task_outputs is installed,
- * with the variable "divisor" (1: the full data set, 20: the quick one).
- * It creates the schema "bench" (helpers and the organizations' plan) and
- * the login roles the benchmark measures as, then loads the rows through
- * the tables as any writer would: INSERT ... SELECT, one organization and
- * one slice of time per transaction, with task_outputs.org_id and
- * task_outputs.actor set locally, so the extension's C triggers check and
- * stamp every row and row-level security checks every insert.
+ * with the variable "divisor" (1: the full data set, 20: the quick one) and,
+ * for a share database, "share" (see below).  It creates the schema "bench"
+ * (helpers and the organizations' plan) and the login roles the benchmark
+ * measures as; bench.load() then loads the rows through the tables as any
+ * writer would: INSERT ... SELECT, one organization and one slice of time
+ * per transaction, with task_outputs.org_id and task_outputs.actor set
+ * locally, so the extension's C triggers check and stamp every row and
+ * row-level security checks every insert.
  *
  * Every value derives from a fixed seed through hashint8extended(), so two
  * runs produce the same rows (ids included) whatever the order in which the
- * server evaluates them.  At divisor 1:
+ * server evaluates them, and the same organization holds the same rows in
+ * every database.  The main database (no "share"), at divisor 1:
  *
  *   - organization 0 ("big"): 200,000 outputs, exactly 1 in 8 soft-deleted
- *     (175,000 visible);
+ *     (175,000 visible): about 10% of the table;
  *   - organizations 1..99: 800,000 outputs, from 2,000 (organization 1,
  *     "small") up to about 14,000 each, about 3% soft-deleted;
  *   - organization 100 ("export"): 1,000,000 outputs, none deleted, about
- *     1.2 GB of JSON: the export case, kept apart from the 1,000,000 above.
+ *     1.2 GB of JSON: the export case, kept apart from the 1,000,000 above;
+ *   - organization 101 ("text"): 40,000 text-heavy outputs, 1 in 8
+ *     soft-deleted (35,000 visible), about 400 MB of JSON.
+ *
+ * A share database (share = 20 or 50) holds organization 0 exactly as
+ * above and organizations 1..99 scaled so that organization 0 is that
+ * percentage of the table (800,000 rows at 20%, 200,000 at 50%), and no
+ * export or text organization: the big tenant's rows, and so every
+ * reader's work, are the same at every share.
  *
  * Outputs are 0.5-1 KB of jsonb (nested objects, arrays, numbers, strings
  * with escapes, control characters and non-ASCII text; half of the failed
@@ -28,13 +38,21 @@
  * tags on average, every status; ten tasks per flow execution, so a
  * completed (flow execution, task) pair is never repeated; created_at
  * spread over 2024 with bursts of 16 outputs sharing one timestamp; ids are
- * UUIDv7 of that timestamp.  Only updated_at (stamped by the trigger) and
- * so the exact JSON size differ from one run to the next.
+ * UUIDv7 of that timestamp.  The text organization's outputs are 1-20 KB
+ * made of a few long strings (paragraphs of plain English words with the
+ * occasional quote, line break, tab, backslash or non-ASCII word, as model
+ * answers and extracted text are), with summaries of four keys.  Only
+ * updated_at (stamped by the trigger) and so the exact JSON size differ
+ * from one run to the next.
  */
 \set ON_ERROR_STOP on
 \if :{?divisor}
 \else
 \set divisor 1
+\endif
+\if :{?share}
+\else
+\set share 0
 \endif
 
 DROP SCHEMA IF EXISTS bench CASCADE;
@@ -75,26 +93,33 @@ CREATE FUNCTION bench.rnd(k bigint, salt int, n int) RETURNS int
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 RETURN ((pg_catalog.hashint8extended(k, bench.seed() + salt) & 2147483647) % n)::int;
 
--- The organizations: number, id, rows, the first row key (a row's key is
--- org * 10^7 + n, n its number within the organization).
+-- The organizations: number, id, rows (a row's key is org * 10^7 + n, n
+-- its number within the organization).
 CREATE TABLE bench.orgs (
 	org			int PRIMARY KEY,
 	org_id		uuid NOT NULL,
-	role		text NOT NULL,		-- big, small, other, export
+	role		text NOT NULL,		-- big, small, other, export, text
 	nrows		int NOT NULL
 );
 
+-- others: the rows of organizations 1..99 (800,000 in the main database)
 INSERT INTO bench.orgs
 SELECT 0, md5('bench organization 0')::uuid, 'big', 200000 / :divisor;
 INSERT INTO bench.orgs
 SELECT i, md5('bench organization ' || i)::uuid,
 	   CASE WHEN i = 1 THEN 'small' ELSE 'other' END,
-	   (2000 + (i - 1) * 6020000::bigint / 48510
-		+ CASE WHEN i = 99 THEN 800000 - 99 * 2000 - (SELECT sum((j - 1) * 6020000::bigint / 48510) FROM generate_series(1, 99) j) ELSE 0 END
-	   )::int / :divisor
-FROM generate_series(1, 99) i;
+	   ((2000 + (i - 1) * 6020000::bigint / 48510
+		 + CASE WHEN i = 99 THEN 800000 - 99 * 2000 - (SELECT sum((j - 1) * 6020000::bigint / 48510) FROM generate_series(1, 99) j) ELSE 0 END
+		) * others / 800000)::int / :divisor
+FROM generate_series(1, 99) i,
+	 LATERAL (SELECT CASE WHEN :share = 0 THEN 800000
+						  ELSE 200000 * (100 - :share) / :share END AS others) o;
 INSERT INTO bench.orgs
-SELECT 100, md5('bench organization 100')::uuid, 'export', 1000000 / :divisor;
+SELECT 100, md5('bench organization 100')::uuid, 'export', 1000000 / :divisor
+WHERE :share = 0;
+INSERT INTO bench.orgs
+SELECT 101, md5('bench organization 101')::uuid, 'text', 40000 / :divisor
+WHERE :share = 0;
 GRANT SELECT ON bench.orgs TO bench_writer, bench_reader, bench_explain, bench_direct;
 
 -- Word pools: plain ASCII, accents, other scripts, characters JSON escapes.
@@ -171,12 +196,12 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE
 RETURN (ARRAY['extract', 'ocr', 'classify', 'transform', 'enrich',
 			  'summarize', 'translate', 'validate', 'load', 'notify'])[1 + i % 10];
 
--- The status of row key k of an organization: the big one deletes exactly
--- 1 in 8, the export one none.
+-- The status of row key k of an organization: the big and the text ones
+-- delete exactly 1 in 8, the export one none.
 CREATE FUNCTION bench.status(role text, n int, k bigint) RETURNS task_outputs.task_output_status
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 RETURN CASE
-	WHEN role = 'big' AND n % 8 = 7 THEN 'deleted'
+	WHEN role IN ('big', 'text') AND n % 8 = 7 THEN 'deleted'
 	ELSE (CASE
 		WHEN bench.rnd(k, 3, 1000) < 10 THEN 'queued'
 		WHEN bench.rnd(k, 3, 1000) < 30 THEN 'running'
@@ -247,10 +272,62 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE
 RETURN (ARRAY['system', 'integration', 'service-account',
 			  md5('user ' || bench.rnd(k, 5, 50))::uuid::text])[1 + bench.rnd(k, 4, 4)];
 
+-- The text organization's words: plain English, and rarer words that need
+-- escaping in JSON or are not ASCII.
+CREATE FUNCTION bench.plain_word(i int) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN (ARRAY['the', 'of', 'and', 'to', 'in', 'a', 'is', 'that', 'for', 'it',
+			  'as', 'was', 'with', 'be', 'by', 'on', 'not', 'this', 'are', 'from',
+			  'document', 'section', 'customer', 'agreement', 'payment', 'shall',
+			  'within', 'days', 'notice', 'party', 'parties', 'including',
+			  'without', 'limitation', 'provided', 'however', 'report', 'results',
+			  'analysis', 'revenue', 'quarter', 'growth', 'compared', 'previous',
+			  'period', 'increase', 'decrease', 'significant', 'model', 'answer',
+			  'question', 'summary', 'following', 'information', 'available',
+			  'according', 'table', 'figure', 'shows', 'total', 'amount', 'each',
+			  'which', 'their'])[1 + i % 64];
+
+CREATE FUNCTION bench.rare_word(i int) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN (ARRAY['café', 'naïve', 'Zürich', 'São Paulo', '東京', 'данные', '—',
+			  '“quoted”', '€1,200', '"quoted"', E'tab\there', E'C:\\Reports\\q3.txt',
+			  'ok ✓', 'Müller', 'résumé', E'line\nbreak'])[1 + i % 16];
+
+-- 1,024 paragraphs of 120-200 words (about 1 KB each): one word in 40 is a
+-- rare one, so a paragraph holds a few characters to escape or encode.
+CREATE TABLE bench.paragraphs (
+	i			int PRIMARY KEY,
+	p			text NOT NULL
+);
+INSERT INTO bench.paragraphs
+SELECT i, string_agg(CASE WHEN bench.rnd(i * 1000 + w, 200, 40) = 0
+						  THEN bench.rare_word(bench.rnd(i * 1000 + w, 201, 16))
+						  ELSE bench.plain_word(bench.rnd(i * 1000 + w, 202, 64)) END
+					 || CASE WHEN bench.rnd(i * 1000 + w, 203, 12) = 0 THEN '.'
+							 WHEN bench.rnd(i * 1000 + w, 204, 15) = 0 THEN ','
+							 ELSE '' END,
+					 ' ' ORDER BY w)
+  FROM generate_series(0, 1023) i,
+	   LATERAL generate_series(1, 120 + bench.rnd(i, 205, 81)) w
+ GROUP BY i;
+GRANT SELECT ON bench.paragraphs TO bench_writer;
+
+-- The summary of text output k: four keys.
+CREATE FUNCTION bench.text_summary(k bigint) RETURNS jsonb
+LANGUAGE sql STABLE PARALLEL SAFE
+RETURN jsonb_build_object(
+	'model', 'writer-v' || (1 + bench.rnd(k, 44, 3)),
+	'tokens', 200 + bench.rnd(k, 45, 5000),
+	'finish_reason', CASE WHEN bench.rnd(k, 46, 10) = 0 THEN 'length' ELSE 'stop' END,
+	'language', (ARRAY['en', 'en', 'en', 'de', 'fr'])[1 + bench.rnd(k, 47, 5)]);
+
 /*
- * bench.load(slices): for each of that many slices of time, for each
- * organization, one transaction inserting the flow executions and the
- * outputs of that slice.  Called by bench_writer (a tenant role).
+ * bench.load(slices, first_org, last_org): for each of that many slices of
+ * time, for each organization in that range, one transaction inserting the
+ * flow executions and the outputs of that slice.  Called by bench_writer (a
+ * tenant role).  A text organization's output is a few long strings made
+ * of 1-20 paragraphs: an answer, notes (a quarter of the paragraphs, when
+ * there are four or more) and a few sources.
  */
 CREATE PROCEDURE bench.load(slices int, first_org int, last_org int)
 LANGUAGE plpgsql
@@ -280,24 +357,60 @@ BEGIN
 			-- OFFSET 0 keeps the subquery's columns computed once per row:
 			-- pulled up, they would be expressions that stop the inlining of
 			-- the functions using them more than once
-			INSERT INTO task_outputs.outputs
-				(id, flow_execution_id, task_name, status, summary, output, tags, created_at)
-			SELECT bench.uuid7(ts, k),
-				   bench.uuid7(fe_ts, -fe_k),
-				   bench.task_name(n),
-				   st,
-				   bench.summary(k),
-				   bench.output(k, st),
-				   bench.tags(k),
-				   ts
-			  FROM (SELECT n,
-						   o.org::bigint * 10000000 + n AS k,
-						   o.org::bigint * 10000000 + n / 10 * 10 AS fe_k,
-						   bench.created_at(o.org, n, o.nrows) AS ts,
-						   bench.created_at(o.org, n / 10 * 10, o.nrows) AS fe_ts,
-						   bench.status(o.role, n, o.org::bigint * 10000000 + n) AS st
-					  FROM generate_series(lo, hi - 1) n
-					OFFSET 0) r;
+			IF o.role <> 'text' THEN
+				INSERT INTO task_outputs.outputs
+					(id, flow_execution_id, task_name, status, summary, output, tags, created_at)
+				SELECT bench.uuid7(ts, k),
+					   bench.uuid7(fe_ts, -fe_k),
+					   bench.task_name(n),
+					   st,
+					   bench.summary(k),
+					   bench.output(k, st),
+					   bench.tags(k),
+					   ts
+				  FROM (SELECT n,
+							   o.org::bigint * 10000000 + n AS k,
+							   o.org::bigint * 10000000 + n / 10 * 10 AS fe_k,
+							   bench.created_at(o.org, n, o.nrows) AS ts,
+							   bench.created_at(o.org, n / 10 * 10, o.nrows) AS fe_ts,
+							   bench.status(o.role, n, o.org::bigint * 10000000 + n) AS st
+						  FROM generate_series(lo, hi - 1) n
+						OFFSET 0) r;
+			ELSE
+				INSERT INTO task_outputs.outputs
+					(id, flow_execution_id, task_name, status, summary, output, tags, created_at)
+				SELECT bench.uuid7(ts, k),
+					   bench.uuid7(fe_ts, -fe_k),
+					   bench.task_name(n),
+					   st,
+					   bench.text_summary(k),
+					   CASE WHEN st = 'failed' AND bench.rnd(k, 20, 2) = 0 THEN NULL ELSE
+						   jsonb_build_object(
+							   'answer', t.answer,
+							   'sources', to_jsonb((ARRAY['https://docs.example.com/a/' || k,
+														  'https://example.org/library/' || k % 997,
+														  'kb://articles/' || k % 101])[1:bench.rnd(k, 42, 4)]),
+							   'model', 'writer-v' || (1 + bench.rnd(k, 44, 3)),
+							   'finish_reason', 'stop')
+						   || CASE WHEN t.notes IS NULL THEN '{}'
+								   ELSE jsonb_build_object('notes', t.notes) END
+					   END,
+					   bench.tags(k),
+					   ts
+				  FROM (SELECT n,
+							   o.org::bigint * 10000000 + n AS k,
+							   o.org::bigint * 10000000 + n / 10 * 10 AS fe_k,
+							   bench.created_at(o.org, n, o.nrows) AS ts,
+							   bench.created_at(o.org, n / 10 * 10, o.nrows) AS fe_ts,
+							   bench.status(o.role, n, o.org::bigint * 10000000 + n) AS st,
+							   1 + bench.rnd(o.org::bigint * 10000000 + n, 41, 16) AS np
+						  FROM generate_series(lo, hi - 1) n
+						OFFSET 0) r,
+					   LATERAL (SELECT string_agg(p.p, E'\n\n' ORDER BY j) FILTER (WHERE j <= r.np - r.np / 4) AS answer,
+									   string_agg(p.p, E'\n\n' ORDER BY j) FILTER (WHERE j > r.np - r.np / 4) AS notes
+								  FROM generate_series(1, r.np) j
+								  JOIN bench.paragraphs p ON p.i = bench.rnd(r.k * 32 + j, 43, 1024)) t;
+			END IF;
 			COMMIT;
 		END LOOP;
 	END LOOP;
