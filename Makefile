@@ -33,7 +33,8 @@ OBJS = \
 	src/outputs_triggers.o \
 	src/supersede.o \
 	src/audit.o \
-	src/purge.o
+	src/purge.o \
+	src/distribution.o
 
 EXTENSION = task_outputs
 DATA = task_outputs--0.1.0.sql task_outputs--0.2.0.sql task_outputs--0.1.0--0.2.0.sql
@@ -45,7 +46,12 @@ REGRESS = install model uuid7 tenant grants record list read_api mismatch truste
 ISOLATION = status_race supersede_race purge_restore
 ISOLATION_OPTS = --load-extension=task_outputs
 
+# the library's version, which distribute() checks on every node: the
+# control file's default version when it was built
+EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" $(srcdir)/task_outputs.control)
+
 PG_CPPFLAGS = -I$(srcdir)/src -I$(srcdir)/src/json_text -Wall -Wextra -Werror \
+	-DTASK_OUTPUTS_VERSION='"$(EXTVERSION)"' \
 	-Wno-unused-parameter -Wno-sign-compare -Wno-missing-field-initializers
 
 PG_CONFIG ?= pg_config
