@@ -34,7 +34,9 @@ OBJS = \
 	src/supersede.o \
 	src/audit.o \
 	src/purge.o \
-	src/distribution.o
+	src/distribution.o \
+	src/internal.o \
+	src/delegation.o
 
 EXTENSION = task_outputs
 DATA = task_outputs--0.1.0.sql task_outputs--0.2.0.sql task_outputs--0.1.0--0.2.0.sql

@@ -45,6 +45,7 @@
 
 #include "authorization.h"
 #include "catalog.h"
+#include "delegation.h"
 #include "errors.h"
 #include "query.h"
 #include "status.h"
@@ -159,6 +160,8 @@ task_output_history(PG_FUNCTION_ARGS)
 	RequirePrincipal(&principal);
 	RequireAdmin("read the audit trail");
 	RequireArgument(fcinfo, 0, "id");
+	if (ShouldDelegate())
+		return DelegateCall(fcinfo, &principal);
 
 	InitScope(&scope, &principal, true);
 	params = MakeParams(2);

@@ -29,6 +29,15 @@
  * callbacks) and when the grants table changes (a statement trigger on it
  * sends a relcache invalidation, which reaches every backend).
  *
+ * On a distributed install the decision is taken where a call arrives,
+ * and the call then runs on the node of its organization for the caller
+ * so decided (internal.c): there, while the call runs, the caller the
+ * call carries is the principal, its administrator flag and its actor.
+ * A lookup of the grants from inside a query that Citus sends to a shard
+ * (plain SQL on a distributed table, whose row-level security asks
+ * authorized_org_id() on the worker) reads the grants' local placement
+ * (distribution.c, AllowNestedLookup).
+ *
  * The extension's own statements run as the service role (query.c), which
  * no one logs in as.  Row-level security applies to it like to anyone:
  * while a statement runs, query.c keeps a StatementScope saying which
@@ -59,7 +68,9 @@
 
 #include "authorization.h"
 #include "catalog.h"
+#include "distribution.h"
 #include "errors.h"
+#include "internal.h"
 #include "query.h"
 #include "tenant.h"
 
@@ -193,10 +204,12 @@ OrganizationGranted(Oid roleid, const pg_uuid_t *org_id)
 	bool		granted = false;
 	uint64		i;
 	int			rc;
+	int			nestlevel;
 
 	if (!OidIsValid(owner))
 		return false;
 
+	nestlevel = AllowNestedLookup();
 	GetUserIdAndSecContext(&save_userid, &save_sec_context);
 	SetUserIdAndSecContext(owner, save_sec_context |
 						   SECURITY_LOCAL_USERID_CHANGE |
@@ -226,6 +239,7 @@ OrganizationGranted(Oid roleid, const pg_uuid_t *org_id)
 	if ((rc = SPI_finish()) != SPI_OK_FINISH)
 		ReportUnexpectedSPIResult("SPI_finish", rc);
 	SetUserIdAndSecContext(save_userid, save_sec_context);
+	EndNestedLookup(nestlevel);
 	return granted;
 }
 
@@ -273,6 +287,10 @@ bool
 CurrentRoleIsAdmin(void)
 {
 	Oid			admin = get_role_oid(ADMIN_ROLE, true);
+	const Principal *delegated = DelegatedPrincipal();
+
+	if (delegated != NULL)
+		return delegated->is_admin;
 
 	return OidIsValid(admin) && has_privs_of_role(GetUserId(), admin);
 }
@@ -298,6 +316,13 @@ RequireAdmin(const char *action)
 void
 RequirePrincipal(Principal *principal)
 {
+	const Principal *delegated = DelegatedPrincipal();
+
+	if (delegated != NULL)
+	{
+		*principal = *delegated;
+		return;
+	}
 	if (!GetCurrentOrgId(&principal->org_id))
 		ReportNoTenant();
 	if (!MayActFor(&principal->org_id))
@@ -315,7 +340,10 @@ RequirePrincipal(Principal *principal)
 void
 ResolveActor(Principal *principal)
 {
-	strlcpy(principal->actor, GetCurrentActor(), ACTOR_BYTES);
+	const Principal *delegated = DelegatedPrincipal();
+
+	strlcpy(principal->actor, delegated != NULL ? delegated->actor : GetCurrentActor(),
+			ACTOR_BYTES);
 }
 
 /*
