@@ -59,3 +59,12 @@ PG_CPPFLAGS = -I$(srcdir)/src -I$(srcdir)/src/json_text -Wall -Wextra -Werror \
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+# dist: the release archive of the committed tree (HEAD), as PGXN takes it;
+# .gitattributes leaves out what only developers use.
+EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" $(srcdir)/task_outputs.control)
+DIST_NAME = $(EXTENSION)-$(EXTVERSION)
+
+.PHONY: dist
+dist:
+	git -C $(srcdir) archive --format=zip --prefix=$(DIST_NAME)/ -o $(abspath $(DIST_NAME).zip) HEAD

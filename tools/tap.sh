@@ -35,7 +35,7 @@ fi
 pgxs_src=$(cd "$(dirname "$("$PG_BIN/pg_config" --pgxs)")/.." && pwd)
 
 workdir=$(mktemp -d "${TMPDIR:-/tmp}/task_outputs-tap.XXXXXX")
-cp -r t "$workdir/"
+cp -r t README.md "$workdir/"
 chmod -R a+rX "$workdir"
 [ "$(id -u)" -eq 0 ] && chown -R postgres: "$workdir"
 
