@@ -382,7 +382,11 @@ GetWriterPrincipal(Principal *principal)
  *		SQL: the organization in force when the current role may act for it,
  *		else NULL; for the service role, its statement's scope.  The
  *		row-level security policies are keyed on it, so it never raises for
- *		a refused organization: a refused role sees no rows.
+ *		a refused organization: a refused role sees no rows.  One case is an
+ *		error: a statement that another node of a distributed install sent
+ *		here without the organization its session set (Citus carries only
+ *		SET LOCAL settings, and only when asked to), which would otherwise
+ *		read nothing, silently.
  */
 Datum
 authorized_org_id(PG_FUNCTION_ARGS)
@@ -395,7 +399,16 @@ authorized_org_id(PG_FUNCTION_ARGS)
 		*org_id = scope->org_id;
 		PG_RETURN_UUID_P(org_id);
 	}
-	if (IsServiceRole(GetUserId()) || !GetCurrentOrgId(org_id) || !MayActFor(org_id))
+	if (IsServiceRole(GetUserId()))
+		PG_RETURN_NULL();
+	if (!GetCurrentOrgId(org_id))
+	{
+		/* plain SQL that reached a worker without its organization */
+		if (SentByAnotherNode())
+			ReportNoTenant();
+		PG_RETURN_NULL();
+	}
+	if (!MayActFor(org_id))
 		PG_RETURN_NULL();
 	PG_RETURN_UUID_P(org_id);
 }

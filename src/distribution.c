@@ -27,7 +27,10 @@
  *	  own, whose name Citus derives from the table's; it is recognized by
  *	  the catalog, never by its name;
  *	- lookups of the grants from inside a query on a shard
- *	  (AllowNestedLookup): see there.
+ *	  (AllowNestedLookup): see there;
+ *	- whether a statement came from another node (SentByAnotherNode):
+ *	  plain SQL whose organization did not travel with it is an error
+ *	  there, never an empty result.
  *
  * src/distribution.c
  *
@@ -56,6 +59,10 @@
 #define CITUS_PARTITION_LOGICALRELID 1
 
 #define NESTED_EXECUTION_SETTING "citus.allow_nested_distributed_execution"
+
+/* how Citus names the connections it opens to other nodes */
+#define CITUS_INTERNAL_APPLICATION "citus_internal"
+
 
 static bool distributed_known = false;
 static bool distributed = false;
@@ -199,6 +206,23 @@ IsTableOrShard(Relation rel, Oid table)
 		SameColumns(RelationGetDescr(table_rel), RelationGetDescr(rel));
 	table_close(table_rel, AccessShareLock);
 	return same;
+}
+
+/*
+ * SentByAnotherNode
+ *		Whether this backend runs statements that another node of a
+ *		distributed install sent: Citus names its own connections so
+ *		(application_name "citus_internal ..."), as it recognizes them
+ *		itself.  Only used to choose an error over an empty result and to
+ *		word a hint; anyone may set the name, and gains nothing by it.
+ */
+bool
+SentByAnotherNode(void)
+{
+	return application_name != NULL &&
+		strncmp(application_name, CITUS_INTERNAL_APPLICATION,
+				strlen(CITUS_INTERNAL_APPLICATION)) == 0 &&
+		DistributedInstall();
 }
 
 /*

@@ -16,6 +16,7 @@
 extern bool DistributedInstall(void);
 extern Oid	DelegationRole(void);
 extern bool IsTableOrShard(Relation rel, Oid table);
+extern bool SentByAnotherNode(void);
 extern int	AllowNestedLookup(void);
 extern void EndNestedLookup(int nestlevel);
 
