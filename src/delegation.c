@@ -614,12 +614,19 @@ ExportInChunks(FunctionCallInfo fcinfo)
 
 	while (export->store != NULL)
 	{
-		if (tuplestore_gettupleslot(export->store, true, false, export->slot))
+		MemoryContext oldcontext;
+		bool		found;
+
+		/* a row read back from a spilled store is made in, and owned by, the slot's memory */
+		oldcontext = MemoryContextSwitchTo(funcctx->multi_call_memory_ctx);
+		found = tuplestore_gettupleslot(export->store, true, false, export->slot);
+		MemoryContextSwitchTo(oldcontext);
+		if (found)
 		{
 			bool		isnull;
 			Datum		value = slot_getattr(export->slot, 1, &isnull);
-			MemoryContext oldcontext = MemoryContextSwitchTo(call_context);
 
+			oldcontext = MemoryContextSwitchTo(call_context);
 			value = datumCopy(value, false, -1);
 			MemoryContextSwitchTo(oldcontext);
 			SRF_RETURN_NEXT(funcctx, value);
