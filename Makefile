@@ -14,6 +14,7 @@ OBJS = \
 	src/tenant.o \
 	src/authorization.o \
 	src/grants.o \
+	src/planner_settings.o \
 	src/query.o \
 	src/uuid7.o \
 	src/status.o \
@@ -42,10 +43,10 @@ EXTENSION = task_outputs
 DATA = task_outputs--0.1.0.sql task_outputs--0.2.0.sql task_outputs--0.1.0--0.2.0.sql
 PGFILEDESC = "task_outputs - the Task Outputs service inside PostgreSQL"
 
-REGRESS = install model uuid7 tenant grants record list read_api mismatch trusted_load status settings_before_load install_schema_owner session_defaults claims_equal_to_default
+REGRESS = install model uuid7 tenant grants record list read_api mismatch trusted_load status settings_before_load install_schema_owner session_defaults claims_equal_to_default service_role
 
 # pg_isolation_regress: concurrent sessions (specs/, expected/)
-ISOLATION = status_race supersede_race purge_restore
+ISOLATION = status_race supersede_race purge_restore read_arguments_invalidation
 ISOLATION_OPTS = --load-extension=task_outputs
 
 # the library's version, which distribute() checks on every node: the
@@ -59,6 +60,27 @@ PG_CPPFLAGS = -I$(srcdir)/src -I$(srcdir)/src/json_text -Wall -Wextra -Werror \
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+# installcheck-pgtap: the pgTAP suite (test/*.sql) with pg_prove, in a
+# scratch database of the running server that PGHOST, PGPORT and PGUSER
+# name (pgTAP must be installed into that server's extension directory).
+PG_PROVE ?= pg_prove
+PGTAP_DATABASE ?= task_outputs_pgtap
+
+.PHONY: installcheck-pgtap
+installcheck-pgtap:
+	$(bindir)/dropdb --if-exists $(PGTAP_DATABASE)
+	$(bindir)/createdb $(PGTAP_DATABASE)
+	$(bindir)/psql -X -q -v ON_ERROR_STOP=1 -d $(PGTAP_DATABASE) \
+		-c 'CREATE EXTENSION pgtap' -c 'CREATE EXTENSION task_outputs'
+	$(PG_PROVE) --psql-bin $(bindir)/psql -d $(PGTAP_DATABASE) $(srcdir)/test/*.sql
+
+# installcheck-tap: the Perl TAP tests (t/*.pl), which start clusters of
+# their own from the installed server's binaries; PostgreSQL's test modules
+# refuse to run as root.  PROVE_TESTS picks tests, PROVE_FLAGS adds flags.
+.PHONY: installcheck-tap
+installcheck-tap:
+	$(prove_installcheck)
 
 # dist: the release archive of the committed tree (HEAD), as PGXN takes it;
 # .gitattributes leaves out what only developers use.

@@ -16,12 +16,18 @@ SELECT extname, extversion, extnamespace::regnamespace, extrelocatable
 CREATE EXTENSION task_outputs SCHEMA app;
 ALTER EXTENSION task_outputs SET SCHEMA app;
 
--- what it installs
+-- what it installs (without the tables' row types and the array types,
+-- which PostgreSQL 17 and later record as members too)
 SELECT regexp_replace(pg_describe_object(classid, objid, 0), '\(.*\)', '()') AS object
-  FROM pg_depend
+  FROM pg_depend d
  WHERE refclassid = 'pg_extension'::regclass
    AND refobjid = (SELECT oid FROM pg_extension WHERE extname = 'task_outputs')
    AND deptype = 'e'
+   AND NOT EXISTS (SELECT FROM pg_type t
+                    WHERE d.classid = 'pg_type'::regclass AND t.oid = d.objid
+                      AND (t.typcategory = 'A'
+                           OR (t.typrelid <> 0 AND
+                               (SELECT relkind FROM pg_class WHERE oid = t.typrelid) <> 'c')))
  ORDER BY 1;
 
 -- the other schema's objects are untouched

@@ -103,6 +103,38 @@ SELECT set_config('role', 'regress_sd_web', true) IS NOT NULL AS role_set;
 SELECT task_outputs.create_flow_execution('no claims of its own') IS NOT NULL AS created;
 ROLLBACK;
 
+-- claims that name no organization: the database's default organization
+-- does not stand in for it, for PostgREST nor for PostGraphile (whose
+-- claims of every token include its audience and role); and claims
+-- without a sub are stamped "system", not with the default actor
+\c - regress_sd_owner
+SELECT task_outputs.current_org_id() IS NOT DISTINCT FROM task_outputs.current_org_id() AS library_loaded;
+ALTER DATABASE regress_session_defaults RESET ALL;
+ALTER DATABASE regress_session_defaults SET task_outputs.org_id = '0e000000-0000-4000-8000-00000000000e';
+ALTER DATABASE regress_session_defaults SET task_outputs.actor = 'owner-forged';
+\c - regress_sd_authenticator
+BEGIN;
+SELECT set_config('role', 'regress_sd_web', true) IS NOT NULL AS role_set,
+       set_config('request.jwt.claims', '{"role": "regress_sd_web", "sub": "123e4567-e89b-12d3-a456-426614174000"}', true) IS NOT NULL AS claims_set;
+SELECT task_outputs.current_org_id();
+SELECT json_array_length(task_outputs.list_task_outputs());
+ROLLBACK;
+BEGIN;
+SET LOCAL ROLE regress_sd_web;
+SELECT set_config('jwt.claims.aud', 'postgraphile', true) IS NOT NULL AS aud_set,
+       set_config('jwt.claims.role', 'regress_sd_web', true) IS NOT NULL AS role_set;
+SELECT task_outputs.current_org_id();
+SELECT task_outputs.create_flow_execution('no organization claim') IS NOT NULL AS created;
+ROLLBACK;
+BEGIN;
+SELECT set_config('role', 'regress_sd_web', true) IS NOT NULL AS role_set,
+       set_config('request.jwt.claims', '{"role": "regress_sd_web", "org_id": "0a000000-0000-4000-8000-00000000000a"}', true) IS NOT NULL AS claims_set;
+SELECT organization_id, last_modified_by
+  FROM task_outputs.record_task_output('0f000000-0000-4000-8000-0000000000a1', 'via postgrest, no sub');
+COMMIT;
+\c - :superuser
+ALTER DATABASE regress_session_defaults RESET ALL;
+
 -- where every write went: all into A, none into O
 \c - :superuser
 SELECT task_name, organization_id, last_modified_by

@@ -62,6 +62,33 @@ SELECT (task_outputs.record_task_output('0f000000-0000-4000-8000-0000000000a1', 
 SET task_outputs.actor = 'worker-1';
 SELECT (task_outputs.record_task_output('0f000000-0000-4000-8000-0000000000a1', 'stamped')).last_modified_by;
 
+-- an invalid value that is not the current one when the library loads:
+-- the session's value under a SET LOCAL, which comes back when the
+-- transaction ends
+\c - regress_bl_tenant
+SET client_min_messages = error;
+SET task_outputs.org_id = 'not-a-uuid';
+SELECT set_config('request.jwt.claims', '{"org_id": "0b000000-0000-4000-8000-00000000000b"}', false) IS NOT NULL AS claims_set;
+BEGIN;
+SET LOCAL task_outputs.org_id = '0a000000-0000-4000-8000-00000000000a';
+SELECT task_outputs.count_task_outputs() > 0 AS counted_in_a;
+COMMIT;
+SHOW task_outputs.org_id;
+SELECT task_outputs.current_org_id();
+SELECT task_outputs.count_task_outputs();
+-- the same for the actor, and for a value set in a savepoint rolled back
+\c - regress_bl_tenant
+SET client_min_messages = error;
+SET task_outputs.actor = 'Not An Actor';
+SET task_outputs.org_id = '0a000000-0000-4000-8000-00000000000a';
+BEGIN;
+SAVEPOINT s;
+SET LOCAL task_outputs.actor = 'worker-2';
+SELECT (task_outputs.record_task_output('0f000000-0000-4000-8000-0000000000a1', 'stamped')).last_modified_by;
+ROLLBACK TO SAVEPOINT s;
+SELECT (task_outputs.record_task_output('0f000000-0000-4000-8000-0000000000a1', 'stamped')).last_modified_by;
+ROLLBACK;
+
 -- a size limit above its range (max_output_bytes is at most 128MB), set
 -- by a superuser
 \c - :superuser

@@ -41,4 +41,34 @@ SELECT last_modified_by, updated_at > '2000-01-01' AS stamped
   FROM task_outputs.outputs WHERE id = '01000000-0000-7000-8000-000000000004';
 RESET task_outputs.actor;
 RESET task_outputs.org_id;
+
+-- a superuser's UPDATE and DELETE of existing rows write for the row's
+-- organization: with no organization in force they are stamped with the
+-- session's actor ("system" unless task_outputs.actor says otherwise), in
+-- the row and in the audit trail; with another organization in force, a
+-- completion still supersedes in the row's organization
+SET task_outputs.org_id = '0b000000-0000-4000-8000-00000000000b';
+SELECT task_outputs.create_flow_execution('fe b', '0f000000-0000-4000-8000-000000000002');
+SELECT id AS b1 FROM task_outputs.record_task_output('0f000000-0000-4000-8000-000000000002', 'secret') \gset
+SELECT id AS b2 FROM task_outputs.record_task_output('0f000000-0000-4000-8000-000000000002', 'secret') \gset
+RESET task_outputs.org_id;
+DELETE FROM task_outputs.outputs WHERE id = :'b1';
+SET task_outputs.actor = 'ops-cli';
+UPDATE task_outputs.outputs SET status = 'stale' WHERE id = :'b2';
+RESET task_outputs.actor;
+SELECT id = :'b1' AS is_b1, status, last_modified_by, status_before_delete
+  FROM task_outputs.outputs WHERE task_name = 'secret' ORDER BY created_at, id;
+SELECT task_output_id = :'b1' AS is_b1, from_status, to_status, actor
+  FROM task_outputs.audit_trail WHERE organization_id = '0b000000-0000-4000-8000-00000000000b'
+ ORDER BY changed_at, id;
+SET task_outputs.org_id = '0a000000-0000-4000-8000-00000000000a';
+UPDATE task_outputs.outputs SET status = 'completed' WHERE id = :'b2';
+SET task_outputs.org_id = '0b000000-0000-4000-8000-00000000000b';
+SELECT id AS b3 FROM task_outputs.record_task_output('0f000000-0000-4000-8000-000000000002', 'secret') \gset
+SET task_outputs.org_id = '0a000000-0000-4000-8000-00000000000a';
+UPDATE task_outputs.outputs SET status = 'stale' WHERE id = :'b2';
+UPDATE task_outputs.outputs SET status = 'completed' WHERE id = :'b2';
+RESET task_outputs.org_id;
+SELECT id = :'b2' AS is_b2, id = :'b3' AS is_b3, status
+  FROM task_outputs.outputs WHERE task_name = 'secret' AND status <> 'deleted' ORDER BY created_at, id;
 TRUNCATE task_outputs.audit_trail, task_outputs.outputs, task_outputs.flow_executions;

@@ -11,9 +11,14 @@
  *	  the connection, which SET ROLE does not change: PostgREST and
  *	  PostGraphile log in as an authenticator and SET ROLE to a web role
  *	  without privileges of its own), is a member of task_outputs_gateway,
- *	  and the current role is not the owner of a SECURITY DEFINER function
- *	  being run (InLocalUserIdChange): a gateway's authority never passes
- *	  to code that someone else wrote and the gateway merely calls;
+ *	  and the current role is the session's own role, not one PostgreSQL
+ *	  switched to for code that someone else wrote and the gateway merely
+ *	  set off: the owner of a SECURITY DEFINER function being run
+ *	  (InLocalUserIdChange), or the owner of a table whose index
+ *	  expressions, materialized view query or statistics PostgreSQL
+ *	  evaluates during ANALYZE, VACUUM, CREATE INDEX, REINDEX, CLUSTER or
+ *	  REFRESH MATERIALIZED VIEW (a security-restricted operation; so is
+ *	  autovacuum's, run by a superuser);
  *	- or that organization was granted to it, or to a role whose
  *	  privileges it has, with grant_organization.
  * Membership in the gateway role is tested without the superuser shortcut
@@ -23,8 +28,8 @@
  * table that no tenant role may read: the lookup runs as the table's owner
  * (as referential integrity checks do), through one fixed prepared query,
  * in a security-restricted operation.  The last decision is cached,
- * keyed by the current user, the session user, whether a definer function
- * is running and the organization, for the rest of the transaction at
+ * keyed by the current user, the session's own roles, the security context
+ * and the organization, for the rest of the transaction at
  * most; it is forgotten when any role or membership changes (syscache
  * callbacks) and when the grants table changes (a statement trigger on it
  * sends a relcache invalidation, which reaches every backend).
@@ -90,8 +95,9 @@ typedef struct AuthorizationCache
 {
 	bool		valid;
 	Oid			userid;
+	Oid			outer_userid;
 	Oid			session_userid;
-	bool		in_definer;
+	int			sec_context;
 	pg_uuid_t	org_id;
 	bool		allowed;
 } AuthorizationCache;
@@ -244,33 +250,52 @@ OrganizationGranted(Oid roleid, const pg_uuid_t *org_id)
 }
 
 /*
+ * ActsAsItself
+ *		Whether the current role is the session's own (its login role, or
+ *		the role it SET ROLE to), not one PostgreSQL switched to in order to
+ *		run code of that role's: a SECURITY DEFINER function, or a table
+ *		owner's expressions during maintenance.
+ */
+static bool
+ActsAsItself(Oid userid, Oid outer_userid, int sec_context)
+{
+	return userid == outer_userid &&
+		(sec_context & (SECURITY_LOCAL_USERID_CHANGE |
+						SECURITY_RESTRICTED_OPERATION)) == 0;
+}
+
+/*
  * MayActFor
  *		True when the current role may act for org_id: see the file header.
  */
 bool
 MayActFor(const pg_uuid_t *org_id)
 {
-	Oid			userid = GetUserId();
+	Oid			userid;
+	Oid			outer_userid = GetOuterUserId();
 	Oid			session_userid = GetSessionUserId();
-	bool		in_definer = InLocalUserIdChange();
+	int			sec_context;
 	bool		allowed;
 
+	GetUserIdAndSecContext(&userid, &sec_context);
 	RegisterAuthorizationCallbacks();
 	if (authorization_cache.valid &&
 		authorization_cache.userid == userid &&
+		authorization_cache.outer_userid == outer_userid &&
 		authorization_cache.session_userid == session_userid &&
-		authorization_cache.in_definer == in_definer &&
+		authorization_cache.sec_context == sec_context &&
 		memcmp(&authorization_cache.org_id, org_id, sizeof(pg_uuid_t)) == 0)
 		return authorization_cache.allowed;
 
 	allowed = superuser_arg(userid) ||
-		(!in_definer &&
+		(ActsAsItself(userid, outer_userid, sec_context) &&
 		 (IsGatewayMember(userid) || IsGatewayMember(session_userid))) ||
 		OrganizationGranted(userid, org_id);
 
 	authorization_cache.userid = userid;
+	authorization_cache.outer_userid = outer_userid;
 	authorization_cache.session_userid = session_userid;
-	authorization_cache.in_definer = in_definer;
+	authorization_cache.sec_context = sec_context;
 	memcpy(&authorization_cache.org_id, org_id, sizeof(pg_uuid_t));
 	authorization_cache.allowed = allowed;
 	authorization_cache.valid = true;
@@ -359,6 +384,7 @@ GetWriterPrincipal(Principal *principal)
 {
 	const StatementScope *scope = ActiveScope();
 
+	memset(principal, 0, sizeof(*principal));
 	if (scope != NULL)
 	{
 		principal->org_id = scope->org_id;
@@ -375,6 +401,36 @@ GetWriterPrincipal(Principal *principal)
 	principal->is_admin = CurrentRoleIsAdmin();
 	ResolveActor(principal);
 	return true;
+}
+
+/*
+ * GetRowWriterPrincipal
+ *		Who writes an existing row of organization row_org_id, for the
+ *		tables' UPDATE and DELETE triggers: the writer GetWriterPrincipal
+ *		finds, acting for the row's organization.  A superuser with no
+ *		organization in force writes for the row's; a role that reached a
+ *		row of another organization than the one in force (which row-level
+ *		security lets only superusers and roles exempt from it do) must be
+ *		allowed to act for the row's (42501 otherwise), and writes for it.
+ */
+void
+GetRowWriterPrincipal(Principal *principal, const pg_uuid_t *row_org_id)
+{
+	if (!GetWriterPrincipal(principal))
+	{
+		if (!superuser())
+			ReportNoTenant();
+		principal->org_id = *row_org_id;
+		principal->is_admin = true;
+		ResolveActor(principal);
+		return;
+	}
+	if (memcmp(&principal->org_id, row_org_id, sizeof(pg_uuid_t)) == 0)
+		return;
+	if (!MayActFor(row_org_id))
+		ReportOrganizationNotGranted(row_org_id);
+	principal->org_id = *row_org_id;
+	principal->is_admin = CurrentRoleIsAdmin();
 }
 
 /*

@@ -38,7 +38,6 @@ typedef struct StatementScope
 	bool		is_admin;
 	char		actor[ACTOR_BYTES];	/* who writes; empty for a read */
 	bool		sees_deleted;	/* may read soft-deleted rows */
-	struct StatementScope *outer;
 } StatementScope;
 
 extern bool MayActFor(const pg_uuid_t *org_id);
@@ -47,6 +46,7 @@ extern void RequireAdmin(const char *action);
 extern void RequirePrincipal(Principal *principal);
 extern void ResolveActor(Principal *principal);
 extern bool GetWriterPrincipal(Principal *principal);
+extern void GetRowWriterPrincipal(Principal *principal, const pg_uuid_t *row_org_id);
 extern void ForgetAuthorizationDecisions(void);
 extern Oid	GrantsTableOwner(Oid *grants_relid);
 

@@ -36,15 +36,19 @@
 #include "access/xact.h"
 #include "catalog/indexing.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_auth_members.h"
 #include "catalog/pg_authid.h"
 #include "catalog/pg_extension.h"
 #include "utils/acl.h"
+#include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
+#include "utils/rel.h"
 #include "utils/syscache.h"
 
 #include "catalog.h"
+#include "errors.h"
 
 static Oid	extension_schema = InvalidOid;
 static Oid	extension_owner = InvalidOid;
@@ -71,7 +75,35 @@ RegisterCatalogCallbacks(void)
 		return;
 	RegisterXactCallback(ForgetExtensionSchema, NULL);
 	CacheRegisterSyscacheCallback(AUTHOID, ForgetServiceRole, (Datum) 0);
+	CacheRegisterSyscacheCallback(AUTHMEMROLEMEM, ForgetServiceRole, (Datum) 0);
 	callbacks_registered = true;
+}
+
+/*
+ * The versions of the extension's SQL objects that this library does not
+ * serve: their C functions are still exported (their scripts name them),
+ * but the objects around them are not what this library's statements
+ * expect.
+ */
+static const char *const versions_not_served[] = {"0.1.0"};
+
+static void
+CheckExtensionVersion(HeapTuple tuple, Relation rel)
+{
+	bool		isnull;
+	Datum		version = heap_getattr(tuple, Anum_pg_extension_extversion,
+									   RelationGetDescr(rel), &isnull);
+	char	   *version_text;
+	int			i;
+
+	if (isnull)
+		return;
+	version_text = TextDatumGetCString(version);
+	for (i = 0; i < lengthof(versions_not_served); i++)
+		if (strcmp(version_text, versions_not_served[i]) == 0)
+			ReportLibraryMismatch(psprintf("extension \"%s\" version %s",
+										   EXTENSION_NAME, version_text));
+	pfree(version_text);
 }
 
 /*
@@ -101,6 +133,7 @@ ExtensionSchema(void)
 	{
 		schema = ((Form_pg_extension) GETSTRUCT(tuple))->extnamespace;
 		owner = ((Form_pg_extension) GETSTRUCT(tuple))->extowner;
+		CheckExtensionVersion(tuple, rel);
 	}
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
@@ -154,9 +187,33 @@ ExtensionRelation(const char *relname)
 }
 
 /*
+ * HasMembers
+ *		Whether any role is a member of roleid.
+ */
+static bool
+HasMembers(Oid roleid)
+{
+	Relation	rel;
+	ScanKeyData key;
+	SysScanDesc scan;
+	bool		found;
+
+	rel = table_open(AuthMemRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_auth_members_roleid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(roleid));
+	scan = systable_beginscan(rel, AuthMemRoleMemIndexId, true, NULL, 1, &key);
+	found = HeapTupleIsValid(systable_getnext(scan));
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return found;
+}
+
+/*
  * ServiceRole
  *		The role the extension's statements run as, checked to be safe to
- *		switch to: no login, no superuser, bound by row-level security.
+ *		switch to: no login, no superuser, bound by row-level security, no
+ *		members (a member would hold the tables' privileges: it could lock
+ *		them and see the planner's estimates over every tenant's rows).
  */
 Oid
 ServiceRole(void)
@@ -185,6 +242,12 @@ ServiceRole(void)
 				 errhint("A superuser runs ALTER ROLE %s NOLOGIN NOSUPERUSER NOBYPASSRLS.",
 						 SERVICE_ROLE)));
 	ReleaseSysCache(tuple);
+	if (HasMembers(roleid))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("role \"%s\" must not have members", SERVICE_ROLE),
+				 errdetail("Only the extension's own code may act as \"%s\".", SERVICE_ROLE),
+				 errhint("A superuser revokes \"%s\" from every role.", SERVICE_ROLE)));
 	service_role = roleid;
 	return roleid;
 }

@@ -15,11 +15,23 @@
 #define TASK_OUTPUTS_COMPAT_H
 
 #include "access/genam.h"
+#include "catalog/namespace.h"
 #include "executor/executor.h"
 #include "utils/arrayaccess.h"
+#include "utils/guc.h"
 
-#if PG_VERSION_NUM < 150000
-#error "task_outputs requires PostgreSQL 15 or later"
+/* InitMaterializedSRF appeared in 15.1 (15.0 called it SetSingleFuncCall) */
+#if PG_VERSION_NUM < 150001
+#error "task_outputs requires PostgreSQL 15.1 or later"
+#endif
+
+/*
+ * The varlena macros (VARSIZE, SET_VARSIZE, VARDATA, ...) moved from
+ * postgres.h to varatt.h in 16; up to 18 the headers the sources include
+ * brought it in, from 19 they no longer all do.
+ */
+#if PG_VERSION_NUM >= 160000
+#include "varatt.h"
 #endif
 
 /*
@@ -68,6 +80,23 @@
 	array_iter_setup(it, array)
 #define CompatArrayIterNext(it, isnull, i, elmlen, elmbyval, elmalign) \
 	array_iter_next(it, isnull, i, elmlen, elmbyval, elmalign)
+#endif
+
+/*
+ * The GUC machinery frees a setting's "extra": with free() up to 15; from
+ * 16 with guc_free(), which takes only what guc_malloc() gave.
+ */
+#if PG_VERSION_NUM >= 160000
+#define CompatGucMalloc(size) guc_malloc(LOG, size)
+#else
+#define CompatGucMalloc(size) malloc(size)
+#endif
+
+/* 17 renamed the search_path a cached plan was made under, and its check */
+#if PG_VERSION_NUM >= 170000
+#define CompatSearchPathMatches(path) SearchPathMatchesCurrentEnvironment(path)
+#else
+#define CompatSearchPathMatches(path) OverrideSearchPathMatchesCurrent(path)
 #endif
 
 /*

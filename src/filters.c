@@ -141,6 +141,7 @@ typedef struct ReadArguments
 } ReadArguments;
 
 static HTAB *read_arguments = NULL;
+static bool read_arguments_stale = false;
 
 static PreparedQuery cursor_query = {
 	"SELECT created_at FROM task_outputs.outputs"
@@ -149,34 +150,39 @@ static PreparedQuery cursor_query = {
 	2, {UUIDOID, UUIDOID}, .reader = true
 };
 
+/*
+ * A function changed: the map is dropped at its next use.  Not here: an
+ * invalidation can arrive while the map is being searched or filled
+ * (whenever a lock is taken).
+ */
 static void
 ForgetReadArguments(Datum arg, int cacheid, uint32 hashvalue)
 {
-	if (read_arguments != NULL)
-	{
-		hash_destroy(read_arguments);
-		read_arguments = NULL;
-	}
+	read_arguments_stale = true;
 }
 
 /*
  * LookupReadArguments
  *		The positions of the filters and options among the arguments of the
- *		function fcinfo calls, from its pg_proc entry; kept per function
- *		until any function changes.
+ *		function fcinfo calls, from its pg_proc entry, into *args; kept per
+ *		function until any function changes.
  */
-static const ReadArguments *
-LookupReadArguments(FunctionCallInfo fcinfo)
+static void
+LookupReadArguments(FunctionCallInfo fcinfo, ReadArguments *args)
 {
 	Oid			fn_oid = fcinfo->flinfo->fn_oid;
-	ReadArguments *args;
+	ReadArguments *entry;
 	HeapTuple	tuple;
 	Datum		names;
 	bool		isnull;
-	bool		found;
 	int			skipped;
 	int			i;
 
+	if (read_arguments != NULL && read_arguments_stale)
+	{
+		hash_destroy(read_arguments);
+		read_arguments = NULL;
+	}
 	if (read_arguments == NULL)
 	{
 		HASHCTL		ctl;
@@ -191,18 +197,23 @@ LookupReadArguments(FunctionCallInfo fcinfo)
 		ctl.entrysize = sizeof(ReadArguments);
 		read_arguments = hash_create("task_outputs read arguments", 16, &ctl,
 									 HASH_ELEM | HASH_BLOBS);
+		read_arguments_stale = false;
 	}
-	args = hash_search(read_arguments, &fn_oid, HASH_FIND, NULL);
-	if (args != NULL)
-		return args;
+	entry = hash_search(read_arguments, &fn_oid, HASH_FIND, NULL);
+	if (entry != NULL)
+	{
+		*args = *entry;
+		return;
+	}
 
+	/* built aside, entered once complete */
 	tuple = SearchSysCache1(PROCOID, ObjectIdGetDatum(fn_oid));
 	if (!HeapTupleIsValid(tuple))
 		elog(ERROR, "cache lookup failed for function %u", fn_oid);
 	/* a twin's leading arguments are not passed on to the API code */
 	skipped = ((Form_pg_proc) GETSTRUCT(tuple))->pronargs - PG_NARGS();
 	names = SysCacheGetAttr(PROCOID, tuple, Anum_pg_proc_proargnames, &isnull);
-	args = hash_search(read_arguments, &fn_oid, HASH_ENTER, &found);
+	args->fn_oid = fn_oid;
 	for (i = 0; i < NUM_FILTERS; i++)
 		args->filter[i] = -1;
 	for (i = 0; i < NUM_OPTIONS; i++)
@@ -228,7 +239,11 @@ LookupReadArguments(FunctionCallInfo fcinfo)
 		}
 	}
 	ReleaseSysCache(tuple);
-	return args;
+	if (!read_arguments_stale)
+	{
+		entry = hash_search(read_arguments, &fn_oid, HASH_ENTER, NULL);
+		*entry = *args;
+	}
 }
 
 /*
@@ -358,36 +373,36 @@ SetFilter(ReadRequest *request, FilterId filter, Datum value)
 void
 ReadRequestFromArguments(FunctionCallInfo fcinfo, ReadRequest *request)
 {
-	const ReadArguments *args;
+	ReadArguments args;
 	int			pos;
 	int			i;
 
 	memset(request, 0, sizeof(*request));
 	request->include_output = true;
 	RequirePrincipal(&request->principal);
-	args = LookupReadArguments(fcinfo);
+	LookupReadArguments(fcinfo, &args);
 
 	for (i = 0; i < NUM_FILTERS; i++)
-		if (ArgumentGiven(fcinfo, args->filter[i]))
-			SetFilter(request, (FilterId) i, PG_GETARG_DATUM(args->filter[i]));
+		if (ArgumentGiven(fcinfo, args.filter[i]))
+			SetFilter(request, (FilterId) i, PG_GETARG_DATUM(args.filter[i]));
 	CheckCreatedRange(request);
 
-	pos = args->option[OPTION_INCLUDE_OUTPUT];
+	pos = args.option[OPTION_INCLUDE_OUTPUT];
 	if (ArgumentGiven(fcinfo, pos))
 		request->include_output = PG_GETARG_BOOL(pos);
-	pos = args->option[OPTION_INCLUDE_DELETED];
+	pos = args.option[OPTION_INCLUDE_DELETED];
 	if (ArgumentGiven(fcinfo, pos))
 		request->include_deleted = PG_GETARG_BOOL(pos);
-	pos = args->option[OPTION_LIMIT];
+	pos = args.option[OPTION_LIMIT];
 	if (ArgumentGiven(fcinfo, pos))
 	{
 		CheckLimit(PG_GETARG_INT32(pos));
 		request->limit = PG_GETARG_INT32(pos);
 	}
-	pos = args->option[OPTION_STARTING_AFTER];
+	pos = args.option[OPTION_STARTING_AFTER];
 	if (ArgumentGiven(fcinfo, pos))
 		request->starting_after = PG_GETARG_UUID_P(pos);
-	pos = args->option[OPTION_ID];
+	pos = args.option[OPTION_ID];
 	if (ArgumentGiven(fcinfo, pos))
 		request->id = PG_GETARG_UUID_P(pos);
 

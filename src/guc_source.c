@@ -21,8 +21,8 @@
  * function's SET clause has source PGC_S_SESSION, one from the client's
  * startup options PGC_S_CLIENT: both are the session's own.
  *
- * The variable is found once and its address kept: a variable, once made,
- * stays at the same address for the life of the backend.
+ * The variable is looked up at each call, never kept: a placeholder is
+ * freed when a library loaded later defines a variable of its name.
  *
  * src/guc_source.c
  *
@@ -36,17 +36,6 @@
 
 #include "compat.h"
 #include "guc_source.h"
-
-#define MAX_REMEMBERED 8
-
-typedef struct RememberedSetting
-{
-	char		name[NAMEDATALEN * 2];
-	struct config_generic *variable;
-} RememberedSetting;
-
-static RememberedSetting remembered[MAX_REMEMBERED];
-static int	n_remembered = 0;
 
 #ifndef HAVE_FIND_OPTION
 static int
@@ -65,12 +54,7 @@ CompareByName(const void *key, const void *element)
 static struct config_generic *
 FindVariable(const char *name)
 {
-	int			i;
 	struct config_generic *variable;
-
-	for (i = 0; i < n_remembered; i++)
-		if (strcmp(remembered[i].name, name) == 0)
-			return remembered[i].variable;
 
 #ifdef HAVE_FIND_OPTION
 	variable = find_option(name, false, true, ERROR);
@@ -83,13 +67,6 @@ FindVariable(const char *name)
 		variable = found ? *found : NULL;
 	}
 #endif
-	if (variable != NULL && n_remembered < MAX_REMEMBERED &&
-		strlen(name) < sizeof(remembered[0].name))
-	{
-		strcpy(remembered[n_remembered].name, name);
-		remembered[n_remembered].variable = variable;
-		n_remembered++;
-	}
 	return variable;
 }
 

@@ -283,15 +283,7 @@ BeforeUpdate(TriggerData *trigdata)
 	if (isnull[TO_STATUS])
 		ReportNullColumn("status");
 
-	if (!GetWriterPrincipal(writer))
-	{
-		/* a superuser with no tenant writes for the row's organization */
-		if (!superuser())
-			ReportNoTenant();
-		writer->org_id = *DatumGetUUIDP(old_values[TO_ORGANIZATION_ID]);
-		writer->is_admin = true;
-		ResolveActor(writer);
-	}
+	GetRowWriterPrincipal(writer, DatumGetUUIDP(old_values[TO_ORGANIZATION_ID]));
 
 	old_status = StatusFromDatum(status_type, old_values[TO_STATUS]);
 	status = StatusFromDatum(status_type, values[TO_STATUS]);
@@ -376,13 +368,7 @@ outputs_before_delete(PG_FUNCTION_ARGS)
 						values[TO_STATUS]) == OUTPUT_DELETED)
 		return PointerGetDatum(NULL);
 
-	if (!GetWriterPrincipal(&writer))
-	{
-		if (!superuser())
-			ReportNoTenant();
-		writer.org_id = *DatumGetUUIDP(values[TO_ORGANIZATION_ID]);
-		writer.is_admin = true;
-	}
+	GetRowWriterPrincipal(&writer, DatumGetUUIDP(values[TO_ORGANIZATION_ID]));
 	/* the deleted row must pass the policies, whoever deletes it */
 	InitScope(&scope, &writer, true);
 	if ((rc = SPI_connect()) != SPI_OK_CONNECT)

@@ -20,15 +20,18 @@
  * callers.  The switch is a security-restricted operation and is undone
  * however the statement ends.
  *
- * Reader statements are planned once, generically, as cursors that should
- * start fast (the readers render rows as they come), never in parallel,
- * and run without JIT (a few microseconds of work per row does not pay for
- * compiling); so a big tenant's list is an index scan in the list's order,
- * not a scan of everyone's rows sorted, whatever share of the table the
- * tenant holds, and no call pays for planning.  On a distributed install
- * (distribution.c) Citus plans them, and the plan cache chooses: Citus
- * routes a generic plan only for the simplest shapes.  A plan made before
- * the install was distributed is made again.
+ * Statements are planned once, generically, never in parallel, and under
+ * the planner's built-in settings rather than those of the session that
+ * happens to plan them (planner_settings.c), since the plan is kept for
+ * every later caller of the backend; readers as cursors that should start
+ * fast (they render rows as they come), and without JIT (a few
+ * microseconds of work per row does not pay for compiling).  So a big
+ * tenant's list is an index scan in the list's order, not a scan of
+ * everyone's rows sorted, whatever share of the table the tenant holds and
+ * whatever the caller set, and no call pays for planning.  On a distributed
+ * install (distribution.c) Citus plans them, and routes a generic plan
+ * only for the simplest shapes: there the plan cache chooses, as Citus
+ * expects.  A plan made before the install was distributed is made again.
  * They run through the executor directly, each row handed to a
  * DestReceiver as it is produced: no SPI tuple table, and a ReaderStream
  * keeps one running across calls (export_task_outputs) the way SQL
@@ -59,6 +62,7 @@
 #include "utils/datum.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
+#include "utils/inval.h"
 #include "utils/plancache.h"
 #include "utils/rls.h"
 #include "utils/snapmgr.h"
@@ -67,6 +71,7 @@
 #include "compat.h"
 #include "distribution.h"
 #include "errors.h"
+#include "planner_settings.h"
 #include "query.h"
 
 /* what running as the service role changed, to undo */
@@ -75,10 +80,11 @@ typedef struct ServiceSwitch
 	Oid			save_userid;
 	int			save_sec_context;
 	int			guc_nestlevel;	/* -1: no setting changed */
-	StatementScope *scope;
+	bool		scoped;			/* a scope was entered */
+	StatementScope *save_scope; /* the scope in force before */
 } ServiceSwitch;
 
-/* the scopes of the statements running, innermost first */
+/* the scope of the statement running */
 static StatementScope *scope_top = NULL;
 static bool callbacks_registered = false;
 
@@ -129,30 +135,56 @@ ActiveScope(void)
 }
 
 /*
+ * PlanMayBeBuilt
+ *		Whether running plan's statement now may plan it: never planned,
+ *		invalidated, planned under another search_path or row_security
+ *		(plancache.c's checks, made first with the invalidations that have
+ *		arrived), or custom plans forced by the session.
+ */
+static bool
+PlanMayBeBuilt(SPIPlanPtr plan)
+{
+	CachedPlanSource *plansource = linitial(SPI_plan_get_plan_sources(plan));
+
+	AcceptInvalidationMessages();
+	return plan_cache_mode == PLAN_CACHE_MODE_FORCE_CUSTOM_PLAN ||
+		!plansource->is_valid ||
+		plansource->gplan == NULL || !plansource->gplan->is_valid ||
+		plansource->rewriteRowSecurity != row_security ||
+		!CompatSearchPathMatches(plansource->search_path);
+}
+
+/*
  * EnterService
  *		Become the service role, in scope, for one statement of query (an
- *		as_caller query stays the current user, with no scope).  The plans
- *		depend on row-level security, which row_security = off would turn
- *		into an error, so it is turned on for the statement; index_scan
- *		disables sequential scans for it.
+ *		as_caller query stays the current user, with no scope); plan is the
+ *		statement's kept plan when it is about to run (NULL while it is
+ *		prepared, or while a stream runs it).
+ *
+ * The plans depend on row-level security, which row_security = off would
+ * turn into an error, so it is turned on for the statement.  When the
+ * plan may be built, the planner's settings are pinned for it
+ * (planner_settings.c).  Both in a GUC nest level that LeaveService
+ * undoes.
  */
 static void
-EnterService(ServiceSwitch *sw, StatementScope *scope, PreparedQuery *query)
+EnterService(ServiceSwitch *sw, StatementScope *scope, PreparedQuery *query,
+			 SPIPlanPtr plan)
 {
-	bool		index_scan = query->index_scan;
-
 	GetUserIdAndSecContext(&sw->save_userid, &sw->save_sec_context);
 	sw->guc_nestlevel = -1;
-	sw->scope = query->as_caller ? NULL : scope;
-	if (!row_security || index_scan)
+	sw->scoped = false;
+	if (!row_security)
 	{
 		sw->guc_nestlevel = NewGUCNestLevel();
-		if (!row_security)
-			(void) set_config_option("row_security", "on", PGC_USERSET, PGC_S_SESSION,
-									 GUC_ACTION_SAVE, true, 0, false);
-		if (index_scan)
-			(void) set_config_option("enable_seqscan", "off", PGC_USERSET, PGC_S_SESSION,
-									 GUC_ACTION_SAVE, true, 0, false);
+		(void) set_config_option("row_security", "on", PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
+	}
+	if (plan != NULL && PlanMayBeBuilt(plan))
+	{
+		if (sw->guc_nestlevel < 0)
+			sw->guc_nestlevel = NewGUCNestLevel();
+		PinPlannerSettings(query->index_scan);
 	}
 	if (query->as_caller)
 		return;
@@ -164,18 +196,16 @@ EnterService(ServiceSwitch *sw, StatementScope *scope, PreparedQuery *query)
 		RegisterXactCallback(ForgetScopes, NULL);
 		callbacks_registered = true;
 	}
-	scope->outer = scope_top;
+	sw->save_scope = scope_top;
+	sw->scoped = true;
 	scope_top = scope;
 }
 
 static void
 LeaveService(ServiceSwitch *sw)
 {
-	if (sw->scope != NULL)
-	{
-		Assert(scope_top == sw->scope);
-		scope_top = sw->scope->outer;
-	}
+	if (sw->scoped)
+		scope_top = sw->save_scope;
 	SetUserIdAndSecContext(sw->save_userid, sw->save_sec_context);
 	if (sw->guc_nestlevel >= 0)
 		AtEOXact_GUC(true, sw->guc_nestlevel);
@@ -204,23 +234,23 @@ PreparedQueryPlan(PreparedQuery *query, StatementScope *scope)
 	}
 
 	RequireExtensionSchema();
-	EnterService(&sw, scope, query);
+	EnterService(&sw, scope, query, NULL);
 	PG_TRY();
 	{
 		if ((rc = SPI_connect()) != SPI_OK_CONNECT)
 			ReportUnexpectedSPIResult("SPI_connect", rc);
 		/*
 		 * No CURSOR_OPT_PARALLEL_OK: the rows are rendered by this backend.
-		 * A reader's plan is generic: the same whatever the tenant's share
-		 * of the table, and not planned again at every call.  Not on a
+		 * The plan is generic: the same whatever the tenant's share of the
+		 * table, and not planned again at every call.  A reader's starts
+		 * fast: its rows are rendered as they come.  Not generic on a
 		 * distributed install, where Citus plans the statement and can
 		 * route a generic plan only for the simplest shapes: the plan cache
 		 * then chooses, as Citus expects.
 		 */
 		plan = SPI_prepare_cursor(query->sql, query->nargs, query->argtypes,
-								  !query->reader ? 0 :
-								  distributed ? CURSOR_OPT_FAST_PLAN :
-								  CURSOR_OPT_FAST_PLAN | CURSOR_OPT_GENERIC_PLAN);
+								  (distributed ? 0 : CURSOR_OPT_GENERIC_PLAN) |
+								  (query->reader ? CURSOR_OPT_FAST_PLAN : 0));
 		if (plan == NULL)
 			ReportUnexpectedSPIResult("SPI_prepare", SPI_result);
 		if (SPI_keepplan(plan) != 0)
@@ -329,7 +359,7 @@ RunQuery(PreparedQuery *query, StatementScope *scope, Datum *values,
 	ServiceSwitch sw;
 	int			rc = 0;
 
-	EnterService(&sw, scope, query);
+	EnterService(&sw, scope, query, plan);
 	PG_TRY();
 	{
 		rc = SPI_execute_plan(plan, values, nulls, read_only, count);
@@ -363,7 +393,7 @@ RunQueryOnLatestSnapshot(PreparedQuery *query, StatementScope *scope,
 	ServiceSwitch sw;
 	int			rc = 0;
 
-	EnterService(&sw, scope, query);
+	EnterService(&sw, scope, query, plan);
 	PG_TRY();
 	{
 		rc = SPI_execute_snapshot(plan, values, nulls, GetLatestSnapshot(),
@@ -381,15 +411,14 @@ RunQueryOnLatestSnapshot(PreparedQuery *query, StatementScope *scope,
 
 /*
  * StartReader
- *		Plan query for params (the plan pinned with the current resource
- *		owner) and start its executor in the current memory context, rows
- *		going to dest.  The caller is the service role, in scope.
+ *		Get plan's generic plan (pinned with the current resource owner) and
+ *		start its executor in the current memory context, rows going to
+ *		dest.  The caller is the service role, in scope.
  */
 static QueryDesc *
-StartReader(PreparedQuery *query, StatementScope *scope, ParamListInfo params,
-			DestReceiver *dest, int eflags, CachedPlan **cplan_out)
+StartReader(SPIPlanPtr plan, ParamListInfo params, DestReceiver *dest,
+			int eflags, CachedPlan **cplan_out)
 {
-	SPIPlanPtr	plan = PreparedQueryPlan(query, scope);
 	CachedPlanSource *plansource = linitial(SPI_plan_get_plan_sources(plan));
 	CachedPlan *cplan;
 	PlannedStmt *stmt;
@@ -435,20 +464,22 @@ RunReader(PreparedQuery *query, StatementScope *scope, ParamListInfo params,
 		  DestReceiver *dest)
 {
 	ServiceSwitch sw;
+	SPIPlanPtr	plan;
 	volatile bool pushed_snapshot = false;
 	uint64		processed = 0;
 
 	Assert(query->reader);
+	plan = PreparedQueryPlan(query, scope);
 	if (!ActiveSnapshotSet())
 	{
 		PushActiveSnapshot(GetTransactionSnapshot());
 		pushed_snapshot = true;
 	}
-	EnterService(&sw, scope, query);
+	EnterService(&sw, scope, query, plan);
 	PG_TRY();
 	{
 		CachedPlan *cplan;
-		QueryDesc  *query_desc = StartReader(query, scope, params, dest, 0, &cplan);
+		QueryDesc  *query_desc = StartReader(plan, params, dest, 0, &cplan);
 
 		CompatExecutorRun(query_desc, ForwardScanDirection, 0);
 		processed = query_desc->estate->es_processed;
@@ -550,16 +581,18 @@ OpenReaderStream(PreparedQuery *query, StatementScope *scope,
 {
 	ReaderStream *stream = palloc0(sizeof(ReaderStream));
 	ServiceSwitch sw;
+	SPIPlanPtr	plan;
 
 	Assert(query->reader);
 	stream->query = query;
 	stream->scope = *scope;
 	stream->owner = CurrentResourceOwner;
-	EnterService(&sw, &stream->scope, stream->query);
+	plan = PreparedQueryPlan(query, &stream->scope);
+	EnterService(&sw, &stream->scope, stream->query, plan);
 	PG_TRY();
 	{
 		/* no after-trigger context: it would outlive this call */
-		stream->query_desc = StartReader(query, &stream->scope, params, dest,
+		stream->query_desc = StartReader(plan, params, dest,
 										 EXEC_FLAG_SKIP_TRIGGERS,
 										 &stream->cplan);
 	}
@@ -589,7 +622,7 @@ ReaderStreamNext(ReaderStream *stream)
 	if (stream->done)
 		return false;
 	PushActiveSnapshot(stream->query_desc->snapshot);
-	EnterService(&sw, &stream->scope, stream->query);
+	EnterService(&sw, &stream->scope, stream->query, NULL);
 	CurrentResourceOwner = stream->owner;
 	PG_TRY();
 	{
@@ -624,7 +657,7 @@ CloseReaderStream(ReaderStream *stream)
 	if (stream->query_desc == NULL)
 		return;
 	PushActiveSnapshot(stream->query_desc->snapshot);
-	EnterService(&sw, &stream->scope, stream->query);
+	EnterService(&sw, &stream->scope, stream->query, NULL);
 	CurrentResourceOwner = stream->owner;
 	PG_TRY();
 	{

@@ -11,13 +11,21 @@
  * values through the setting's checks and, for one that fails, only warns
  * and keeps the default.  An invalid organization id would then silently
  * give way to the JWT claims' organization, an out-of-range limit to the
- * default.  So each module checks, while it defines its settings, the
- * value the placeholder holds, with the same rules as the setting's own
- * check; an invalid one is remembered, and the first call that depends on
- * the setting raises the error the SET would have raised.  The error is
- * forgotten as soon as the setting is assigned again (by SET, RESET, or
- * the end of the transaction that set it locally): then the setting holds
- * a value that was checked.
+ * default.
+ *
+ * String settings (tenant.c) keep such a value: their check hooks accept
+ * anything while DefiningSettings() is true, mark an invalid value in the
+ * setting's extra, and the first call that uses it raises
+ * ReportInvalidEarlyValue's error -- for every value PostgreSQL keeps,
+ * stacked ones included.
+ *
+ * An integer setting's range is checked by PostgreSQL before any hook
+ * runs, so for those each module checks, while it defines its settings,
+ * the value the placeholder holds (CheckEarlyInt); an invalid one is
+ * remembered, and the first call that depends on the setting raises the
+ * error the SET would have raised.  The error is forgotten as soon as the
+ * setting is assigned again (by SET, RESET, or the end of the transaction
+ * that set it locally): then the setting holds a value that was checked.
  *
  * The remembered values live in TopMemoryContext; there are at most a few.
  *
@@ -59,6 +67,31 @@ EndDefiningSettings(void)
 }
 
 /*
+ * DefiningSettings
+ *		Whether the library is defining its settings (_PG_init).
+ */
+bool
+DefiningSettings(void)
+{
+	return defining;
+}
+
+/*
+ * ReportInvalidEarlyValue
+ *		The error of setting name's value, given before the library was
+ *		loaded, which the setting's checks refuse.
+ */
+void
+ReportInvalidEarlyValue(const char *name, const char *value, int sqlerrcode)
+{
+	ereport(ERROR,
+			(errcode(sqlerrcode),
+			 errmsg("invalid value for parameter \"%s\": \"%s\"", name, value),
+			 errdetail("The value was set before the task_outputs library was loaded, when it could not be checked."),
+			 errhint("Set \"%s\" to a valid value, or reset it.", name)));
+}
+
+/*
  * RememberInvalid
  *		Remember that setting name held value, which its checks refuse.
  */
@@ -74,20 +107,6 @@ RememberInvalid(const char *name, const char *value, int sqlerrcode)
 	entry->value = MemoryContextStrdup(TopMemoryContext, value);
 	entry->sqlerrcode = sqlerrcode;
 	n_invalid++;
-}
-
-/*
- * CheckEarlyString
- *		Before a string setting is defined: remember its placeholder value if
- *		valid() refuses it.  An empty value means "unset" and is valid.
- */
-void
-CheckEarlyString(const char *name, SettingValidator valid, int sqlerrcode)
-{
-	const char *value = GetConfigOption(name, true, false);
-
-	if (value != NULL && value[0] != '\0' && !valid(value))
-		RememberInvalid(name, value, sqlerrcode);
 }
 
 /*
@@ -144,11 +163,7 @@ RequireValidSetting(const char *name)
 	for (i = 0; i < n_early_values; i++)
 	{
 		if (early_values[i].value != NULL && strcmp(early_values[i].name, name) == 0)
-			ereport(ERROR,
-					(errcode(early_values[i].sqlerrcode),
-					 errmsg("invalid value for parameter \"%s\": \"%s\"",
-							name, early_values[i].value),
-					 errdetail("The value was set before the task_outputs library was loaded, when it could not be checked."),
-					 errhint("Set \"%s\" to a valid value, or reset it.", name)));
+			ReportInvalidEarlyValue(name, early_values[i].value,
+									early_values[i].sqlerrcode);
 	}
 }

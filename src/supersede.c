@@ -58,6 +58,7 @@
 #include "access/tableam.h"
 #include "access/xact.h"
 #include "catalog/pg_type.h"
+#include "common/hashfn.h"
 #include "executor/spi.h"
 #include "executor/tuptable.h"
 #include "fmgr.h"
@@ -93,24 +94,16 @@ typedef struct Completion
 	SubTransactionId subid;		/* recorded in this subtransaction */
 } Completion;
 
-/* A task's last completion, among the tasks of one flow execution */
+/*
+ * A task's last completion in a statement.  The hash key is the first
+ * completion of the task, compared by (organization, flow execution, task
+ * name).
+ */
 typedef struct TaskCompletion
 {
+	Completion *key;			/* hash key: must be first */
 	Completion *last;
-	struct TaskCompletion *next;
 } TaskCompletion;
-
-typedef struct FlowExecutionKey
-{
-	pg_uuid_t	org_id;
-	pg_uuid_t	flow_execution_id;
-} FlowExecutionKey;
-
-typedef struct FlowExecutionCompletions
-{
-	FlowExecutionKey key;		/* hash key: must be first */
-	TaskCompletion *tasks;
-} FlowExecutionCompletions;
 
 static MemoryContext completions_context = NULL;
 static List *completions = NIL;
@@ -203,14 +196,14 @@ outputs_completed(PG_FUNCTION_ARGS)
 	if (StatusFromDatum(TupleDescAttr(tupdesc, TO_STATUS)->atttypid,
 						values[TO_STATUS]) != OUTPUT_COMPLETED)
 		return PointerGetDatum(NULL);
-	if (!GetWriterPrincipal(&writer))
+	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
 	{
 		/* a superuser with no tenant: a trusted load supersedes nothing */
-		if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
+		if (!GetWriterPrincipal(&writer))
 			return PointerGetDatum(NULL);
-		writer.org_id = *DatumGetUUIDP(values[TO_ORGANIZATION_ID]);
-		writer.is_admin = true;
 	}
+	else
+		GetRowWriterPrincipal(&writer, DatumGetUUIDP(values[TO_ORGANIZATION_ID]));
 
 	RegisterCallbacks();
 	if (completions_context == NULL)
@@ -384,9 +377,34 @@ Supersede(Relation outputs, Completion *completion)
 		ReportUnexpectedSPIResult("SPI_finish", rc);
 }
 
+static uint32
+TaskHash(const void *key, Size keysize)
+{
+	const Completion *completion = *(Completion *const *) key;
+
+	return hash_combine(hash_bytes((const unsigned char *) &completion->flow_execution_id,
+								   sizeof(pg_uuid_t)),
+						hash_bytes((const unsigned char *) VARDATA_ANY(completion->task_name),
+								   VARSIZE_ANY_EXHDR(completion->task_name)));
+}
+
+static int
+TaskCompare(const void *key1, const void *key2, Size keysize)
+{
+	const Completion *a = *(Completion *const *) key1;
+	const Completion *b = *(Completion *const *) key2;
+
+	if (memcmp(&a->flow_execution_id, &b->flow_execution_id, sizeof(pg_uuid_t)) != 0 ||
+		memcmp(&a->org_id, &b->org_id, sizeof(pg_uuid_t)) != 0 ||
+		VARSIZE_ANY_EXHDR(a->task_name) != VARSIZE_ANY_EXHDR(b->task_name))
+		return 1;
+	return memcmp(VARDATA_ANY(a->task_name), VARDATA_ANY(b->task_name),
+				  VARSIZE_ANY_EXHDR(a->task_name));
+}
+
 /*
  * LastCompletions
- *		Each task's last completion among pending, grouped by flow execution.
+ *		Each task's last completion among pending.
  */
 static HTAB *
 LastCompletions(List *pending)
@@ -395,38 +413,20 @@ LastCompletions(List *pending)
 	HTAB	   *last;
 	ListCell   *cell;
 
-	ctl.keysize = sizeof(FlowExecutionKey);
-	ctl.entrysize = sizeof(FlowExecutionCompletions);
+	ctl.keysize = sizeof(Completion *);
+	ctl.entrysize = sizeof(TaskCompletion);
+	ctl.hash = TaskHash;
+	ctl.match = TaskCompare;
 	ctl.hcxt = CurrentMemoryContext;
 	last = hash_create("task_outputs last completions",
 					   Max(list_length(pending), 16), &ctl,
-					   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+					   HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
 	foreach(cell, pending)
 	{
 		Completion *completion = lfirst(cell);
-		FlowExecutionKey key;
-		FlowExecutionCompletions *entry;
 		TaskCompletion *task;
-		bool		found;
 
-		key.org_id = completion->org_id;
-		key.flow_execution_id = completion->flow_execution_id;
-		entry = hash_search(last, &key, HASH_ENTER, &found);
-		if (!found)
-			entry->tasks = NULL;
-		for (task = entry->tasks; task != NULL; task = task->next)
-		{
-			if (VARSIZE_ANY_EXHDR(task->last->task_name) == VARSIZE_ANY_EXHDR(completion->task_name) &&
-				memcmp(VARDATA_ANY(task->last->task_name), VARDATA_ANY(completion->task_name),
-					   VARSIZE_ANY_EXHDR(completion->task_name)) == 0)
-				break;
-		}
-		if (task == NULL)
-		{
-			task = palloc(sizeof(TaskCompletion));
-			task->next = entry->tasks;
-			entry->tasks = task;
-		}
+		task = hash_search(last, &completion, HASH_ENTER, NULL);
 		task->last = completion;
 	}
 	return last;
@@ -449,7 +449,7 @@ outputs_supersede(PG_FUNCTION_ARGS)
 	List	   *pending = completions;
 	HTAB	   *last;
 	HASH_SEQ_STATUS seq;
-	FlowExecutionCompletions *entry;
+	TaskCompletion *task;
 
 	if (pending == NIL)
 		return PointerGetDatum(NULL);
@@ -458,13 +458,8 @@ outputs_supersede(PG_FUNCTION_ARGS)
 
 	last = LastCompletions(pending);
 	hash_seq_init(&seq, last);
-	while ((entry = hash_seq_search(&seq)) != NULL)
-	{
-		TaskCompletion *task;
-
-		for (task = entry->tasks; task != NULL; task = task->next)
-			Supersede(trigdata->tg_relation, task->last);
-	}
+	while ((task = hash_seq_search(&seq)) != NULL)
+		Supersede(trigdata->tg_relation, task->last);
 	hash_destroy(last);
 	return PointerGetDatum(NULL);
 }

@@ -10,22 +10,30 @@
  *	2. the org claim of PostgREST's request.jwt.claims JSON, then
  *	   PostGraphile's jwt.claims.<claim> setting, when the session set them;
  *	3. task_outputs.org_id from a default (postgresql.conf, ALTER DATABASE
- *	   or ALTER ROLE ... SET).
+ *	   or ALTER ROLE ... SET), only when the session set no claims at all.
  * So a default, which a database owner or the role itself may set, never
- * overrides the claims a gateway verified and set for the request; and a
- * claims setting that holds a default (not set by the session, whatever
- * its value; guc_source.c) is no claim at all.  An empty value counts as unset; a value that is not
- * a UUID is an error, never a silent "no tenant" or another tenant.
+ * overrides the claims a gateway verified and set for the request, nor
+ * stands in for an organization the claims do not name; and a claims
+ * setting that holds a default (not set by the session, whatever its
+ * value; guc_source.c) is no claim at all.  An empty value counts as
+ * unset; a value that is not a UUID is an error, never a silent "no
+ * tenant" or another tenant.
  *
  * The actor (last_modified_by) follows the same order: task_outputs.actor
- * set by the session, the claims' sub, task_outputs.actor from a default,
- * else "system".
+ * set by the session, the claims' sub, task_outputs.actor from a default
+ * when the session set no claims, else "system".
  *
  * The settings' check hooks parse the value once and keep, in the
  * setting's "extra", the UUID and whether the session set it (from the
- * GucSource of the assignment); the assign hooks point at it.  Gateways set
- * the claims per transaction, so only the parse of the last claims text is
- * cached, keyed by that text, in TopMemoryContext.
+ * GucSource of the assignment); the assign hooks point at it.  A value
+ * given before the library was loaded, which PostgreSQL hands to the check
+ * hook when the library defines the setting, is accepted then even if it
+ * is invalid, and marked so in its extra: the first call that uses it
+ * raises the error a SET would have (settings.c), and the mark stays with
+ * the value wherever PostgreSQL keeps it -- the session's value under a
+ * SET LOCAL comes back, still invalid, when the transaction ends.
+ * Gateways set the claims per transaction, so only the parse of the last
+ * claims text is cached, keyed by that text, in TopMemoryContext.
  *
  * This file says who the caller claims to act for; whether the caller may
  * is authorization.c's question.
@@ -44,6 +52,7 @@
 #include "utils/jsonb.h"
 #include "utils/memutils.h"
 
+#include "compat.h"
 #include "guc_source.h"
 #include "settings.h"
 #include "tenant.h"
@@ -57,11 +66,13 @@ PG_FUNCTION_INFO_V1(current_org_id);
 #define POSTGRAPHILE_CLAIM_PREFIX "jwt.claims."
 #define ACTOR_CLAIM			"sub"
 
-/* The parsed value of task_outputs.org_id or task_outputs.actor */
+/* The parsed value of a setting of this file */
 typedef struct TenantSetting
 {
 	bool		set;			/* not empty */
 	bool		from_session;	/* set by the session, not a default */
+	bool		invalid;		/* given before load, and not valid */
+	int			sqlerrcode;		/* if invalid: what a SET would raise */
 	pg_uuid_t	org_id;			/* task_outputs.org_id only */
 } TenantSetting;
 
@@ -69,6 +80,7 @@ static char *org_id_text = NULL;
 static char *org_claim_name = NULL;
 static char *actor_text = NULL;
 static TenantSetting *org_id_setting = NULL;
+static TenantSetting *org_claim_setting = NULL;
 static TenantSetting *actor_setting = NULL;
 
 /* Claims of the last request.jwt.claims text seen, parsed */
@@ -195,13 +207,13 @@ IsValidClaimName(const char *name)
 
 /*
  * NewTenantSetting
- *		The "extra" of a tenant setting: malloc'd, as the GUC machinery frees
- *		it with free().
+ *		The "extra" of a tenant setting, allocated the way the GUC machinery
+ *		frees it (compat.h); NULL when out of memory.
  */
 static TenantSetting *
 NewTenantSetting(const char *value, GucSource source)
 {
-	TenantSetting *setting = malloc(sizeof(TenantSetting));
+	TenantSetting *setting = CompatGucMalloc(sizeof(TenantSetting));
 
 	if (setting == NULL)
 		return NULL;
@@ -212,23 +224,62 @@ NewTenantSetting(const char *value, GucSource source)
 	return setting;
 }
 
+/*
+ * CheckTenantSetting
+ *		The check hook's work for a setting whose values valid() accepts
+ *		(and the empty value, which means unset, when empty_valid): an
+ *		invalid value is refused with sqlerrcode and a detail (detail_fmt,
+ *		given the value), except while the library defines its settings,
+ *		when it is kept and marked.
+ */
 static bool
-CheckOrgIdSetting(char **newval, void **extra, GucSource source)
+CheckTenantSetting(char **newval, void **extra, GucSource source,
+				   SettingValidator valid, bool empty_valid, int sqlerrcode,
+				   const char *detail_fmt)
 {
 	TenantSetting *setting;
+	bool		empty = (*newval == NULL || (*newval)[0] == '\0');
+	bool		invalid = empty ? !empty_valid : !valid(*newval);
 
-	if (*newval != NULL && (*newval)[0] != '\0' && !IsUuidText(*newval))
+	if (invalid && !DefiningSettings())
 	{
-		GUC_check_errcode(ERRCODE_INVALID_TEXT_REPRESENTATION);
-		GUC_check_errdetail("\"%s\" is not a UUID.", *newval);
+		GUC_check_errcode(sqlerrcode);
+		GUC_check_errdetail(detail_fmt, *newval);
 		return false;
 	}
 	setting = NewTenantSetting(*newval, source);
 	if (setting == NULL)
 		return false;
-	if (setting->set)
-		(void) ParseUuid(*newval, &setting->org_id);
+	setting->invalid = invalid;
+	setting->sqlerrcode = sqlerrcode;
 	*extra = setting;
+	return true;
+}
+
+/*
+ * RequireValidTenantSetting
+ *		The error of a setting's value given before load, if it is invalid.
+ */
+static void
+RequireValidTenantSetting(const char *name, const TenantSetting *setting,
+						  const char *value)
+{
+	if (setting != NULL && setting->invalid)
+		ReportInvalidEarlyValue(name, value, setting->sqlerrcode);
+}
+
+static bool
+CheckOrgIdSetting(char **newval, void **extra, GucSource source)
+{
+	TenantSetting *setting;
+
+	if (!CheckTenantSetting(newval, extra, source, IsUuidText, true,
+							ERRCODE_INVALID_TEXT_REPRESENTATION,
+							"\"%s\" is not a UUID."))
+		return false;
+	setting = (TenantSetting *) *extra;
+	if (setting->set && !setting->invalid)
+		(void) ParseUuid(*newval, &setting->org_id);
 	return true;
 }
 
@@ -236,47 +287,34 @@ static void
 AssignOrgIdSetting(const char *newval, void *extra)
 {
 	org_id_setting = (TenantSetting *) extra;
-	SettingAssigned(ORG_ID_SETTING);
 }
 
 static bool
 CheckActorSetting(char **newval, void **extra, GucSource source)
 {
-	TenantSetting *setting;
-
-	if (*newval != NULL && (*newval)[0] != '\0' && !IsValidActor(*newval))
-	{
-		GUC_check_errcode(ERRCODE_INVALID_PARAMETER_VALUE);
-		GUC_check_errdetail("An actor is \"system\", a UUID, or an identifier matching ^[a-z][a-z0-9_-]{0,62}$.");
-		return false;
-	}
-	setting = NewTenantSetting(*newval, source);
-	if (setting == NULL)
-		return false;
-	*extra = setting;
-	return true;
+	return CheckTenantSetting(newval, extra, source, IsValidActor, true,
+							  ERRCODE_INVALID_PARAMETER_VALUE,
+							  "An actor is \"system\", a UUID, or an identifier matching ^[a-z][a-z0-9_-]{0,62}$.");
 }
 
 static void
 AssignActorSetting(const char *newval, void *extra)
 {
 	actor_setting = (TenantSetting *) extra;
-	SettingAssigned(ACTOR_SETTING);
 }
 
 static bool
 CheckClaimNameSetting(char **newval, void **extra, GucSource source)
 {
-	if (*newval != NULL && IsValidClaimName(*newval))
-		return true;
-	GUC_check_errdetail("A claim name consists of letters, digits, \"_\" and \"-\".");
-	return false;
+	return CheckTenantSetting(newval, extra, source, IsValidClaimName, false,
+							  ERRCODE_INVALID_PARAMETER_VALUE,
+							  "A claim name consists of letters, digits, \"_\" and \"-\".");
 }
 
 static void
 AssignClaimNameSetting(const char *newval, void *extra)
 {
-	SettingAssigned(ORG_CLAIM_SETTING);
+	org_claim_setting = (TenantSetting *) extra;
 }
 
 /*
@@ -286,7 +324,6 @@ AssignClaimNameSetting(const char *newval, void *extra)
 void
 TenantInit(void)
 {
-	CheckEarlyString(ORG_ID_SETTING, IsUuidText, ERRCODE_INVALID_TEXT_REPRESENTATION);
 	DefineCustomStringVariable(ORG_ID_SETTING,
 							   "The organization this session acts for.",
 							   "Empty means: take it from the JWT claims of the gateway.",
@@ -296,7 +333,6 @@ TenantInit(void)
 							   0,
 							   CheckOrgIdSetting, AssignOrgIdSetting, NULL);
 
-	CheckEarlyString(ORG_CLAIM_SETTING, IsValidClaimName, ERRCODE_INVALID_PARAMETER_VALUE);
 	DefineCustomStringVariable(ORG_CLAIM_SETTING,
 							   "The JWT claim that holds the organization id.",
 							   "Read from PostgREST's request.jwt.claims and PostGraphile's jwt.claims.<claim>.",
@@ -306,7 +342,6 @@ TenantInit(void)
 							   0,
 							   CheckClaimNameSetting, AssignClaimNameSetting, NULL);
 
-	CheckEarlyString(ACTOR_SETTING, IsValidActor, ERRCODE_INVALID_PARAMETER_VALUE);
 	DefineCustomStringVariable(ACTOR_SETTING,
 							   "Who is making changes, stamped into last_modified_by.",
 							   "Empty means: the JWT sub claim, else \"system\".",
@@ -320,6 +355,7 @@ TenantInit(void)
 const char *
 JwtOrgClaimName(void)
 {
+	RequireValidTenantSetting(ORG_CLAIM_SETTING, org_claim_setting, org_claim_name);
 	return org_claim_name != NULL ? org_claim_name : "org_id";
 }
 
@@ -405,6 +441,28 @@ SessionPostGraphileClaim(const char *name)
 }
 
 /*
+ * SessionSetClaims
+ *		Whether the session set JWT claims of a gateway, whatever they name:
+ *		PostgREST's request.jwt.claims, or one of the claims PostGraphile
+ *		sets as jwt.claims.<claim> for every token (its audience, role and
+ *		subject) or the organization claim.
+ */
+static bool
+SessionSetClaims(void)
+{
+	static const char *const postgraphile_claims[] = {"aud", "role", ACTOR_CLAIM};
+	int			i;
+
+	if (SessionClaims() != NULL ||
+		SessionPostGraphileClaim(JwtOrgClaimName()) != NULL)
+		return true;
+	for (i = 0; i < lengthof(postgraphile_claims); i++)
+		if (SessionPostGraphileClaim(postgraphile_claims[i]) != NULL)
+			return true;
+	return false;
+}
+
+/*
  * ParseClaimedOrgId
  *		Parse the organization id found in a claim, or fail with 22P02.
  */
@@ -432,7 +490,7 @@ GetCurrentOrgId(pg_uuid_t *org_id)
 	const char *value;
 	char		source[NAMEDATALEN * 3];
 
-	RequireValidSetting(ORG_ID_SETTING);
+	RequireValidTenantSetting(ORG_ID_SETTING, org_id_setting, org_id_text);
 	if (org_id_setting != NULL && org_id_setting->set && org_id_setting->from_session)
 	{
 		*org_id = org_id_setting->org_id;
@@ -457,7 +515,7 @@ GetCurrentOrgId(pg_uuid_t *org_id)
 		return true;
 	}
 
-	if (org_id_setting != NULL && org_id_setting->set)
+	if (org_id_setting != NULL && org_id_setting->set && !SessionSetClaims())
 	{
 		*org_id = org_id_setting->org_id;
 		return true;
@@ -477,7 +535,7 @@ GetCurrentActor(void)
 	ParsedClaims *claims;
 	const char *sub;
 
-	RequireValidSetting(ACTOR_SETTING);
+	RequireValidTenantSetting(ACTOR_SETTING, actor_setting, actor_text);
 	if (actor_setting != NULL && actor_setting->set && actor_setting->from_session)
 		return actor_text;
 
@@ -500,7 +558,7 @@ GetCurrentActor(void)
 		return sub;
 	}
 
-	if (actor_setting != NULL && actor_setting->set)
+	if (actor_setting != NULL && actor_setting->set && !SessionSetClaims())
 		return actor_text;
 	return "system";
 }

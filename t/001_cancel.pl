@@ -30,10 +30,12 @@ my $bound_s = 10 * $timeout_ms / 1000;
 
 my $node = TaskOutputsNode::new_node('cancel', 'log_statement = none');
 $node->safe_psql('postgres', 'CREATE EXTENSION task_outputs');
-TaskOutputsNode::create_tenant_role($node, 'postgres', 'to_big', $org);
+# The tenant writes its outputs with plain SQL: a writer of the direct tier.
+TaskOutputsNode::create_tenant_role($node, 'postgres', 'to_big', $org,
+	'task_outputs_writer', 'task_outputs_direct');
 
 # The load: one INSERT ... SELECT as the tenant, through the C triggers and
-# row-level security, as an application would write: one output per task,
+# row-level security, as an internal tool would write: one output per task,
 # as a flow execution records them (a million completed outputs of one task
 # in one statement would each supersede the one before).
 my $t0 = time;

@@ -40,10 +40,17 @@ my $org = '0c000000-0000-4000-8000-00000000000c';
 my $fe = '0f000000-0000-4000-8000-0000000000c1';
 my $statements = 20_000;
 
+# How the postmaster names a killed backend: "server process" up to
+# PostgreSQL 17, its backend type ("client backend") from 18.
+my $killed_process = qr/(?:server process|client backend)/;
+
 my $node = TaskOutputsNode::new_node('crash', 'log_statement = none',
 	'restart_after_crash = on');
 $node->safe_psql('postgres', 'CREATE EXTENSION task_outputs');
-TaskOutputsNode::create_tenant_role($node, 'postgres', 'to_crash', $org);
+# The tenant's writers use the API; its bulk load and its checks of the
+# table use plain SQL: a writer of the direct tier.
+TaskOutputsNode::create_tenant_role($node, 'postgres', 'to_crash', $org,
+	'task_outputs_writer', 'task_outputs_direct');
 TaskOutputsNode::safe_psql_as($node, 'postgres', 'to_crash',
 	"SELECT task_outputs.create_flow_execution('crash', '$fe')");
 
@@ -182,7 +189,7 @@ is($h2->result(0), 2, 'writer kill_b lost its connection in the restart');
 wait_for_restart($log_offset);
 like(
 	slurp_file($node->logfile, $log_offset),
-	qr/server process \(PID $pid\) was terminated by signal 9/,
+	qr/$killed_process \(PID $pid\) was terminated by signal 9/,
 	'the server went through crash recovery');
 check_writer('kill_a', 'after SIGKILL');
 check_writer('kill_b', 'after SIGKILL');
@@ -222,7 +229,7 @@ is($h3->result(0), 2, 'writer list lost its connection in the restart');
 wait_for_restart($log_offset);
 like(
 	slurp_file($node->logfile, $log_offset),
-	qr/server process \(PID $pid\) was terminated by signal 9.*\n.*Failed process was running: SELECT count\(octet_length\(task_outputs\.list_task_outputs/,
+	qr/$killed_process \(PID $pid\) was terminated by signal 9.*\n.*Failed process was running: SELECT count\(octet_length\(task_outputs\.list_task_outputs/,
 	'the list was killed while it ran');
 check_writer('list', 'after SIGKILL during a list');
 is( $node->safe_psql('postgres',

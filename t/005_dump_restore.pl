@@ -6,8 +6,10 @@
 # audit trail entries, organization grants and flow executions, restored
 # with pg_restore by a superuser into a new database: every row of every
 # table of the extension comes back identical (stamps included, by the
-# trusted load), isolation works there as before, and an admin can still
-# restore a soft-deleted output to the status it had.
+# trusted load), isolation works there as before (through the API, and
+# through plain SQL for the direct tier; a reader alone has no table
+# privilege), and an admin can still restore a soft-deleted output to the
+# status it had.
 
 use strict;
 use warnings;
@@ -39,7 +41,10 @@ $node->safe_psql(
 	CREATE ROLE to_reader LOGIN IN ROLE task_outputs_reader;
 	ALTER ROLE to_reader SET task_outputs.org_id = '$org{b}';
 	SELECT task_outputs.grant_organization('to_reader', '$org{b}');
-	CREATE ROLE to_ungranted LOGIN IN ROLE task_outputs_reader;
+	CREATE ROLE to_direct LOGIN IN ROLE task_outputs_reader, task_outputs_direct;
+	ALTER ROLE to_direct SET task_outputs.org_id = '$org{b}';
+	SELECT task_outputs.grant_organization('to_direct', '$org{b}');
+	CREATE ROLE to_ungranted LOGIN IN ROLE task_outputs_reader, task_outputs_direct;
 	ALTER ROLE to_ungranted SET task_outputs.org_id = '$org{b}';
 });
 
@@ -87,7 +92,8 @@ sub table_digests
 my $before = table_digests('source');
 is( $node->safe_psql('source',
 		q{SELECT string_agg(DISTINCT status::text, ',' ORDER BY status::text) FROM task_outputs.outputs}),
-	'completed,deleted,failed,queued,running,stale',
+	$node->safe_psql('source',
+		q{SELECT string_agg(s::text, ',' ORDER BY s::text) FROM unnest(enum_range(NULL::task_outputs.task_output_status)) s}),
 	'the source has outputs in every status');
 cmp_ok((split / /, $before->{audit_trail})[0], '>=', 15,
 	'the source has audit trail entries');
@@ -113,15 +119,20 @@ is( $node->safe_psql('restored',
 	'the restored rows keep their writers and update times');
 
 # Isolation in the restored database.
-my ($all_b, $count_b) = split /\|/, $node->safe_psql('restored',
-	"SELECT count(*), count(*) FILTER (WHERE status <> 'deleted') FROM task_outputs.outputs WHERE organization_id = '$org{b}'"
+my $count_b = $node->safe_psql('restored',
+	"SELECT count(*) FROM task_outputs.outputs WHERE organization_id = '$org{b}' AND status <> 'deleted'"
 );
 is( TaskOutputsNode::safe_psql_as(
-		$node, 'restored', 'to_reader',
+		$node, 'restored', 'to_direct',
 		q{SELECT count(*) || ' ' || count(*) FILTER (WHERE organization_id <> '0b000000-0000-4000-8000-00000000000b') FROM task_outputs.outputs}
 	),
-	"$all_b 0",
-	'a granted reader sees only its organization in the restored database');
+	"$count_b 0",
+	'a granted reader of the direct tier sees only its organization (not its soft-deleted outputs) in the restored database'
+);
+my ($ret, $out, $err) = TaskOutputsNode::psql_as($node, 'restored', 'to_reader',
+	'SELECT count(*) FROM task_outputs.outputs');
+like($err, qr/42501: permission denied for table outputs/,
+	'a reader alone has no plain SELECT on the table in the restored database');
 is( TaskOutputsNode::safe_psql_as(
 		$node, 'restored', 'to_reader',
 		'SELECT count(*) FROM task_outputs.task_outputs()'),
@@ -132,6 +143,10 @@ is( TaskOutputsNode::safe_psql_as(
 		'SELECT count(*) FROM task_outputs.outputs'),
 	'0',
 	'a role without a grant sees nothing in the restored database');
+($ret, $out, $err) = TaskOutputsNode::psql_as($node, 'restored', 'to_ungranted',
+	'SELECT count(*) FROM task_outputs.task_outputs()');
+like($err, qr/42501: permission denied to act for organization "$org{b}"/,
+	'and its API calls are refused');
 is( TaskOutputsNode::safe_psql_as(
 		$node, 'restored', 'to_c',
 		"SELECT json_array_length(task_outputs.list_task_outputs(flow_execution_id => '0f000000-0000-4000-8000-0000000000c2'))"
@@ -144,11 +159,10 @@ is( TaskOutputsNode::safe_psql_as(
 is( TaskOutputsNode::safe_psql_as(
 		$node, 'restored', 'to_admin', q{
 		SELECT (task_outputs.restore_task_output(id)).status
-		  FROM task_outputs.outputs WHERE task_name = 'deleted task';
+		  FROM task_outputs.task_outputs(task_name => 'deleted task', include_deleted => true);
 		SELECT string_agg(e->>'from_status' || '>' || (e->>'to_status'), ' ')
-		  FROM task_outputs.outputs o,
-			   json_array_elements(task_outputs.task_output_history(o.id)) e
-		 WHERE task_name = 'deleted task';
+		  FROM task_outputs.task_outputs(task_name => 'deleted task') o,
+			   json_array_elements(task_outputs.task_output_history(o.id)) e;
 	}),
 	"failed\nfailed>deleted deleted>failed",
 	'an admin restores a soft-deleted output in the restored database, with its trail');

@@ -2,21 +2,22 @@
 -- filter combination gives exactly what the obvious SQL gives, byte for
 -- byte (json_agg over the same rows in the same order), and walking all
 -- pages with several page sizes gives the whole list with exact has_more.
--- Run as a reader (and an admin for include_deleted): row-level security
--- applies on both sides.
+-- Run as a reader (and an admin for include_deleted), both also of the
+-- direct tier so that the obvious SQL can read the table: row-level
+-- security applies on both sides.
 \set QUIET 1
 \set ON_ERROR_STOP 1
 \pset format unaligned
 \pset tuples_only true
 BEGIN;
-SELECT plan(21);
+SELECT plan(25);
 GRANT ALL ON ALL TABLES IN SCHEMA pg_temp TO PUBLIC;
 GRANT ALL ON ALL SEQUENCES IN SCHEMA pg_temp TO PUBLIC;
 \ir fixtures/random_json.psql
 \ir fixtures/generated.psql
 
-CREATE ROLE to_reader IN ROLE task_outputs_reader;
-CREATE ROLE to_admin IN ROLE task_outputs_admin;
+CREATE ROLE to_reader IN ROLE task_outputs_reader, task_outputs_direct;
+CREATE ROLE to_admin IN ROLE task_outputs_admin, task_outputs_direct;
 SELECT task_outputs.grant_organization('to_reader', '0a000000-0000-4000-8000-00000000000a');
 SELECT task_outputs.grant_organization('to_admin', '0a000000-0000-4000-8000-00000000000a');
 
@@ -101,6 +102,22 @@ SELECT is(task_outputs.get_flow_execution('0f000000-0000-4000-8000-0000000000a3'
                           diff.obvious_json(f.id, NULL, '{completed}', NULL, NULL, NULL, NULL, true, false, NULL, NULL)::json AS task_outputs
                      FROM task_outputs.flow_executions f WHERE f.id = '0f000000-0000-4000-8000-0000000000a3') x),
           'get_flow_execution is to_json of the flow execution with its filtered task_outputs');
+
+-- the kept plans, generic (as after a few calls in a session): the same rows
+SET LOCAL plan_cache_mode = force_generic_plan;
+CREATE TEMP TABLE generic_exports AS
+SELECT (SELECT string_agg(e::text, ', ' || E'\n ') FROM task_outputs.export_task_outputs() e) AS in_from,
+       (SELECT string_agg(e::text, ', ' || E'\n ') FROM (SELECT task_outputs.export_task_outputs() e) s) AS in_select_list,
+       (SELECT string_agg(e::text, ', ' || E'\n ') FROM json_array_elements(task_outputs.list_task_outputs()) e) AS listed;
+SELECT is((SELECT count(*) FROM task_outputs.export_task_outputs()), json_array_length(task_outputs.list_task_outputs())::bigint,
+          'generic plans: export_task_outputs in FROM returns as many rows as the list');
+SELECT ok((SELECT in_from = listed FROM generic_exports),
+          'generic plans: export_task_outputs in FROM renders the whole list');
+SELECT is((SELECT count(*) FROM (SELECT task_outputs.export_task_outputs()) s), json_array_length(task_outputs.list_task_outputs())::bigint,
+          'generic plans: export_task_outputs in a select list returns as many rows as the list');
+SELECT ok((SELECT in_select_list = listed FROM generic_exports),
+          'generic plans: export_task_outputs in a select list renders the whole list');
+RESET plan_cache_mode;
 
 -- include_deleted is for admins
 SELECT throws_ok($$SELECT task_outputs.list_task_outputs(include_deleted => true)$$, '42501', NULL,

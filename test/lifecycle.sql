@@ -1,16 +1,19 @@
 -- The life of task outputs beyond single transitions, as the roles a user
 -- would be: supersession, soft delete through the API and a plain DELETE,
 -- restore, stale marking, the audit trail and its history, purge and its
--- dry run, and the SQLSTATE of each refusal.
+-- dry run, and the SQLSTATE of each refusal.  Plain SQL is tried as roles
+-- of the direct tier (alice, a writer; carol, an admin); what a non-admin
+-- cannot see (soft-deleted rows, the trail) is checked through functions
+-- of the table owner.
 \set QUIET 1
 \set ON_ERROR_STOP 1
 \pset format unaligned
 \pset tuples_only true
 BEGIN;
-SELECT plan(45);
+SELECT plan(49);
 \ir fixtures/tenants.psql
 \o /dev/null
-CREATE ROLE to_carol IN ROLE task_outputs_admin;
+CREATE ROLE to_carol IN ROLE task_outputs_admin, task_outputs_direct;
 SELECT task_outputs.grant_organization('to_carol', '0a000000-0000-4000-8000-00000000000a');
 CREATE SCHEMA lc;
 GRANT USAGE ON SCHEMA lc TO PUBLIC;
@@ -21,6 +24,14 @@ SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 CREATE FUNCTION lc.trail_total() RETURNS bigint LANGUAGE sql
 SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
   SELECT count(*) FROM task_outputs.audit_trail $$;
+-- an output's status and stamp, soft-deleted or not
+CREATE FUNCTION lc.state(output_id uuid) RETURNS text LANGUAGE sql
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+  SELECT status::text || ' ' || last_modified_by FROM task_outputs.outputs WHERE id = output_id $$;
+-- the statuses of a flow execution's outputs, soft-deleted ones included
+CREATE FUNCTION lc.statuses(fe uuid) RETURNS TABLE (status text, n bigint) LANGUAGE sql
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+  SELECT status::text, count(*) FROM task_outputs.outputs WHERE flow_execution_id = fe GROUP BY status $$;
 SET LOCAL task_outputs.org_id = '0a000000-0000-4000-8000-00000000000a';
 SELECT task_outputs.create_flow_execution('fa2', '0f000000-0000-4000-8000-0000000000a2');
 SELECT task_outputs.create_flow_execution('fa3', '0f000000-0000-4000-8000-0000000000a3');
@@ -87,29 +98,39 @@ SELECT is((task_outputs.delete_task_output((SELECT id FROM ids WHERE name = 'oth
           'delete_task_output returns the output, deleted');
 SELECT is(json_array_length(task_outputs.list_task_outputs(task_name => 'Report')), 0,
           'a deleted output is hidden from the list');
-DELETE FROM task_outputs.outputs WHERE id = (SELECT id FROM ids WHERE name = 'other fe');
-SELECT is((SELECT status::text || ' ' || last_modified_by FROM task_outputs.outputs
-            WHERE id = (SELECT id FROM ids WHERE name = 'other fe')), 'deleted cleaner',
+SELECT throws_ok($$UPDATE task_outputs.outputs SET status = 'deleted' WHERE id = (SELECT id FROM ids WHERE name = 'other fe')$$,
+                 '42501', 'new row violates row-level security policy for table "outputs"',
+                 'a non-admin cannot soft-delete with a plain UPDATE (the new row would be hidden from her)');
+WITH d AS (DELETE FROM task_outputs.outputs WHERE id = (SELECT id FROM ids WHERE name = 'other fe') RETURNING 1)
+SELECT is(count(*), 0::bigint, 'a plain DELETE returns no row: none is destroyed') FROM d;
+SELECT is(lc.state((SELECT id FROM ids WHERE name = 'other fe')), 'deleted cleaner',
           'a plain DELETE keeps the row, soft-deleted and stamped');
+SELECT is((SELECT count(*) FROM task_outputs.outputs WHERE id = (SELECT id FROM ids WHERE name = 'other fe')), 0::bigint,
+          'and hides it from her plain SELECT');
 SELECT is(lc.trail((SELECT id FROM ids WHERE name = 'other fe')), 'completed>deleted by cleaner',
           'and records the soft delete in the trail');
 DELETE FROM task_outputs.outputs WHERE flow_execution_id = '0f000000-0000-4000-8000-0000000000a2';
-SELECT is((SELECT count(*) FROM task_outputs.outputs WHERE flow_execution_id = '0f000000-0000-4000-8000-0000000000a2'),
-          51::bigint, 'a DELETE of many rows destroys none of them');
-SELECT is((SELECT count(*) FROM task_outputs.outputs WHERE flow_execution_id = '0f000000-0000-4000-8000-0000000000a2'
-             AND status <> 'deleted'), 0::bigint, 'it soft-deletes them all (already deleted ones included, unchanged)');
+SELECT is((SELECT sum(n) FROM lc.statuses('0f000000-0000-4000-8000-0000000000a2')),
+          51::numeric, 'a DELETE of many rows destroys none of them');
+SELECT is((SELECT array_agg(status) FROM lc.statuses('0f000000-0000-4000-8000-0000000000a2')), '{deleted}',
+          'it soft-deletes them all (already deleted ones included, unchanged)');
 SELECT is(lc.trail((SELECT id FROM ids WHERE name = 'other fe')), 'completed>deleted by cleaner',
           'a deleted output deleted again gets no second trail entry');
 
 -- restore: admins only
 SELECT throws_ok($$SELECT task_outputs.restore_task_output((SELECT id FROM ids WHERE name = 'other task'))$$,
                  '42501', NULL, 'a writer cannot call restore_task_output');
-SELECT throws_ok($$UPDATE task_outputs.outputs SET status = 'completed' WHERE id = (SELECT id FROM ids WHERE name = 'other task')$$,
-                 '42501', NULL, 'nor restore with a plain UPDATE');
+WITH u AS (UPDATE task_outputs.outputs SET status = 'completed'
+            WHERE id = (SELECT id FROM ids WHERE name = 'other task') RETURNING 1)
+SELECT is(count(*), 0::bigint, 'nor restore with a plain UPDATE: the deleted row is not hers to see, nothing is updated')
+  FROM u;
+SELECT is(lc.state((SELECT id FROM ids WHERE name = 'other task')), 'deleted cleaner',
+          'and it stays deleted');
 SELECT throws_ok($$SELECT task_outputs.task_output_history((SELECT id FROM ids WHERE name = 'other task'))$$,
                  '42501', NULL, 'a writer cannot read the history');
 SELECT throws_ok($$SELECT task_outputs.purge_task_outputs('0')$$, '42501', NULL, 'a writer cannot purge');
-SELECT throws_ok($$SELECT count(*) FROM task_outputs.audit_trail$$, '42501', NULL, 'a writer cannot read the trail');
+SELECT is((SELECT count(*) FROM task_outputs.audit_trail), 0::bigint,
+          'a writer cannot read the trail: her plain SELECT of it shows nothing');
 SELECT throws_ok($$DELETE FROM task_outputs.audit_trail$$, '42501', NULL, 'a writer cannot delete from the trail');
 
 RESET ROLE;

@@ -4,13 +4,15 @@
 -- request.* settings) with is_local = true, runs the call the way
 -- PostgREST builds it, and commits or rolls back.  The requests share one
 -- connection, as PostgREST's pool does, so nothing may leak from one to
--- the next.  Committed data of two organizations (D and E) of its own,
+-- the next.  The web role is a tenant role: the API is exposed, the tables
+-- are not (GET /outputs is refused), so every read goes through the API's
+-- functions.  Committed data of two organizations (D and E) of its own,
 -- removed at the end.
 \set QUIET 1
 \set ON_ERROR_STOP 1
 \pset format unaligned
 \pset tuples_only true
-SELECT plan(36);
+SELECT plan(39);
 -- pgTAP's state is in temporary tables of the session user
 GRANT ALL ON ALL TABLES IN SCHEMA pg_temp TO PUBLIC;
 GRANT ALL ON ALL SEQUENCES IN SCHEMA pg_temp TO PUBLIC;
@@ -52,12 +54,17 @@ SELECT is((SELECT array_agg(e->>'task_name' ORDER BY ord) FROM
              json_array_elements(task_outputs.list_task_outputs()) WITH ORDINALITY AS t(e, ord)),
           ARRAY['load', 'extract'], 'newest first');
 SELECT ok(task_outputs.list_task_outputs()::text NOT LIKE '%of E%', 'nothing of E in D''s list');
--- GET /outputs?select=task_name: the table, through row-level security
-SELECT is((SELECT array_agg(task_name ORDER BY task_name) FROM task_outputs.outputs),
-          ARRAY['extract', 'load'], 'GET /outputs shows D''s rows only');
-SELECT is((SELECT count(*) FROM task_outputs.outputs WHERE id IN
-             (SELECT id FROM task_outputs.outputs WHERE organization_id = '0e000000-0000-4000-8000-00000000000e')),
-          0::bigint, 'GET /outputs?organization_id=eq.<E> finds nothing');
+-- GET /rpc/task_outputs?select=task_name: the records, the tenant's only
+SELECT is((SELECT array_agg(task_name ORDER BY task_name) FROM task_outputs.task_outputs()),
+          ARRAY['extract', 'load'], 'GET /rpc/task_outputs shows D''s rows only');
+SELECT is((SELECT count(*) FROM task_outputs.task_outputs()
+            WHERE organization_id = '0e000000-0000-4000-8000-00000000000e'),
+          0::bigint, 'GET /rpc/task_outputs?organization_id=eq.<E> finds nothing');
+-- GET /outputs: the table is not the web role's
+SELECT throws_ok($$SELECT task_name FROM task_outputs.outputs$$, '42501', 'permission denied for table outputs',
+                 'GET /outputs: the web role has no table privilege (42501, PostgREST answers 401/403)');
+SELECT throws_ok($$SELECT name FROM task_outputs.flow_executions$$, '42501', 'permission denied for table flow_executions',
+                 'GET /flow_executions: nor on the flow executions');
 SELECT throws_ok($$SELECT task_outputs.record_task_output('0f000000-0000-4000-8000-0000000000d1', 'x')$$,
                  '25006', NULL, 'a write in a GET''s read-only transaction is refused');
 COMMIT;
@@ -95,7 +102,7 @@ SELECT set_config('role', 'pgrst_web', true),
 SELECT is(task_outputs.current_org_id(), '0e000000-0000-4000-8000-00000000000e'::uuid, 'the next request has its own tenant');
 SELECT is((SELECT array_agg(e->>'task_name') FROM json_array_elements(task_outputs.list_task_outputs()) e),
           ARRAY['extract'], 'and lists E''s one output');
-SELECT is((SELECT count(*) FROM task_outputs.outputs WHERE task_name = 'report'), 0::bigint,
+SELECT is((SELECT count(*) FROM task_outputs.task_outputs(task_name => 'report')), 0::bigint,
           'D''s new output is not visible to E');
 COMMIT;
 
@@ -105,7 +112,8 @@ SELECT is(current_setting('request.jwt.claims', true), '', 'the claims ended wit
 BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY;
 SELECT set_config('role', 'pgrst_web', true) IS NOT NULL AS request_started \gset
 SELECT is(task_outputs.current_org_id(), NULL, 'a request without a JWT has no tenant left over');
-SELECT is((SELECT count(*) FROM task_outputs.outputs), 0::bigint, 'and sees no rows');
+SELECT throws_ok($$SELECT task_outputs.task_outputs()$$, '42501', 'no organization is set for this session',
+                 'and reads no rows');
 COMMIT;
 
 -- a request without the org claim: no tenant, 42501 with a hint; the table shows nothing
@@ -114,7 +122,8 @@ SELECT set_config('role', 'pgrst_web', true),
        set_config('request.jwt.claims', '{"role":"pgrst_web","sub":"service-account"}', true) IS NOT NULL AS request_started \gset
 SELECT throws_ok($$SELECT task_outputs.list_task_outputs()$$, '42501', 'no organization is set for this session',
                  'no org claim: 42501 (PostgREST answers 403)');
-SELECT is((SELECT count(*) FROM task_outputs.outputs), 0::bigint, 'no org claim: GET /outputs is empty');
+SELECT throws_ok($$SELECT task_outputs.count_task_outputs()$$, '42501', 'no organization is set for this session',
+                 'no org claim: GET /rpc/count_task_outputs is refused too');
 COMMIT;
 
 -- the anonymous role (no JWT): no privilege at all
@@ -129,7 +138,7 @@ BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY;
 SELECT set_config('role', 'pgrst_web', true),
        set_config('request.jwt.claims', '{"role":"pgrst_web","org_id":"acme"}', true) IS NOT NULL AS request_started \gset
 SELECT throws_ok($$SELECT task_outputs.list_task_outputs()$$, '22P02', NULL, 'a non-UUID org claim: 22P02 (400)');
-SELECT throws_ok($$SELECT count(*) FROM task_outputs.outputs$$, '22P02', NULL, 'also through the table');
+SELECT throws_ok($$SELECT task_outputs.count_task_outputs()$$, '22P02', NULL, 'also through count_task_outputs');
 COMMIT;
 
 -- errors of the API keep their SQLSTATE through the request
@@ -144,19 +153,19 @@ SELECT throws_ok($$SELECT task_outputs.create_flow_execution("name" := 'again', 
                  '23505', NULL, 'a duplicate id is 23505 (409)');
 SELECT lives_ok($$SELECT task_outputs.create_flow_execution("name" := 'theirs', "id" := '0f000000-0000-4000-8000-0000000000e1')$$,
                 'an id taken in E is free in D: another tenant''s id behaves like an unknown one');
--- PATCH /outputs?task_name=eq.extract with an immutable column
+-- PATCH and DELETE /outputs: the table is not the web role's
 SELECT throws_ok($$UPDATE task_outputs.outputs SET created_at = now() WHERE task_name = 'extract' RETURNING id$$,
-                 'PT409', 'cannot change created_at of a task output', 'PATCH of an immutable column is PT409 (409)');
--- PATCH aimed at E's row by id changes nothing: 0 rows (PostgREST answers 404 with a single-object Accept)
-WITH pgrst_patch AS (UPDATE task_outputs.outputs SET summary = '{"x": 1}'
-                      WHERE flow_execution_id = '0f000000-0000-4000-8000-0000000000e1' RETURNING 1)
-SELECT is(count(*), 0::bigint, 'PATCH of E''s rows updates none') FROM pgrst_patch;
--- DELETE /outputs?task_name=eq.extract: a soft delete; no row is destroyed,
--- so none comes back (PostgREST answers 204, or 404 with a single-object Accept)
-WITH pgrst_delete AS (DELETE FROM task_outputs.outputs WHERE task_name = 'extract' RETURNING 1)
-SELECT is(count(*), 0::bigint, 'DELETE /outputs destroys no row') FROM pgrst_delete;
-SELECT is((SELECT array_agg(DISTINCT status::text) FROM task_outputs.outputs WHERE task_name = 'extract'), '{deleted}',
-          'DELETE /outputs soft-deletes the rows it matched');
+                 '42501', 'permission denied for table outputs', 'PATCH /outputs is refused (42501)');
+SELECT throws_ok($$DELETE FROM task_outputs.outputs WHERE task_name = 'extract' RETURNING 1$$,
+                 '42501', 'permission denied for table outputs', 'DELETE /outputs is refused (42501)');
+-- POST /rpc/set_task_output_status aimed at E's output: PT404, like an unknown id
+SELECT throws_ok(format($$SELECT task_outputs.set_task_output_status(%L, 'stale')$$, :'e1'),
+                 'PT404', 'task output not found', 'POST /rpc/set_task_output_status on E''s output is PT404 (404)');
+-- POST /rpc/delete_task_output: a soft delete
+SELECT is((SELECT status::text FROM task_outputs.delete_task_output(:'d1')), 'deleted',
+          'POST /rpc/delete_task_output returns the output, deleted');
+SELECT is(json_array_length(task_outputs.list_task_outputs(task_name => 'extract')), 0,
+          'and it is no longer listed');
 -- an actor claim that is not a valid actor is refused on write
 SELECT set_config('request.jwt.claims', '{"role":"pgrst_web","org_id":"0d000000-0000-4000-8000-00000000000d","sub":"Not Valid"}', true) IS NOT NULL AS request_started \gset
 SELECT throws_ok($$SELECT task_outputs.record_task_output('0f000000-0000-4000-8000-0000000000d1', 'x')$$,
@@ -176,7 +185,9 @@ SELECT set_config('role', 'pgrst_web', true),
 SELECT throws_ok($$SELECT task_outputs.list_task_outputs()$$, '42501',
                  'permission denied to act for organization "0d000000-0000-4000-8000-00000000000d"',
                  'an authenticator outside task_outputs_gateway cannot pass a tenant');
-SELECT is((SELECT count(*) FROM task_outputs.outputs), 0::bigint, 'and its table reads show nothing');
+SELECT throws_ok($$SELECT task_outputs.count_task_outputs()$$, '42501',
+                 'permission denied to act for organization "0d000000-0000-4000-8000-00000000000d"',
+                 'nor can it count');
 COMMIT;
 
 -- nor can a tenant's own login, by setting the claims itself

@@ -1,5 +1,5 @@
--- The column rules, by SQLSTATE, through the API and through plain SQL, as
--- a writer; a rejected write leaves nothing behind.
+-- The column rules, by SQLSTATE, through the API and through plain SQL (of
+-- the direct tier), as a writer; a rejected write leaves nothing behind.
 \set QUIET 1
 \set ON_ERROR_STOP 1
 \pset format unaligned

@@ -1,12 +1,14 @@
--- A hostile tenant: alice, a writer of organization A, tries to read or
--- change organization B's rows, or to learn that they exist, every way her
--- role lets her send SQL.  Each attempt asserts its exact outcome.
+-- A hostile tenant: alice, a writer of organization A with plain SQL on the
+-- tables (the direct tier), tries to read or change organization B's rows,
+-- or to learn that they exist, every way her roles let her send SQL; a
+-- tenant role without the direct tier cannot touch the tables at all.
+-- Each attempt asserts its exact outcome.
 \set QUIET 1
 \set ON_ERROR_STOP 1
 \pset format unaligned
 \pset tuples_only true
 BEGIN;
-SELECT plan(59);
+SELECT plan(63);
 \ir fixtures/tenants.psql
 
 -- B holds a secret; statistics exist for the planner
@@ -56,19 +58,21 @@ END
 $$;
 CREATE OPERATOR to_attack.=== (LEFTARG = uuid, RIGHTARG = uuid, FUNCTION = to_attack.leak_eq);
 
-SELECT is((SELECT count(*) FROM task_outputs.outputs o WHERE to_attack.leak(o)), 3::bigint,
-          'a cheap leaky function in WHERE sees alice''s 3 rows');
+SELECT is((SELECT count(*) FROM task_outputs.outputs o WHERE to_attack.leak(o)), 2::bigint,
+          'a cheap leaky function in WHERE sees alice''s 2 visible rows (not her soft-deleted one)');
 SELECT is((SELECT count(*) FROM task_outputs.outputs o
             WHERE o.organization_id OPERATOR(to_attack.===) '0b000000-0000-4000-8000-00000000000b'), 0::bigint,
           'a leaky operator in WHERE finds no row of B');
-SELECT is((SELECT count(*) FROM task_outputs.outputs o JOIN (VALUES (1)) v(x) ON to_attack.leak(o)), 3::bigint,
-          'a leaky join condition sees alice''s rows only');
+SELECT is((SELECT count(*) FROM task_outputs.outputs o JOIN (VALUES (1)) v(x) ON to_attack.leak(o)), 2::bigint,
+          'a leaky join condition sees alice''s visible rows only');
 SELECT is((SELECT count(*) FROM to_attack.loot
             WHERE organization_id IS DISTINCT FROM '0a000000-0000-4000-8000-00000000000a'
               AND id IS DISTINCT FROM '0a000000-0000-4000-8000-00000000000a'), 0::bigint,
           'nothing of B reached the leaky functions');
 SELECT is((SELECT count(*) FROM to_attack.loot WHERE summary::text LIKE '%of B%'), 0::bigint,
           'B''s secret never reached them');
+SELECT is((SELECT count(*) FROM to_attack.loot WHERE id = '01000000-0000-7000-8000-0000000000ad'), 0::bigint,
+          'nor alice''s own soft-deleted output');
 -- errors raised by a WHERE are evaluated on visible rows only
 SELECT lives_ok($$SELECT count(*) FROM task_outputs.outputs WHERE (summary->>'secret')::int = 1$$,
                 'a cast that would fail on B''s secret raises nothing: B''s rows are never evaluated');
@@ -132,7 +136,8 @@ MERGE INTO task_outputs.outputs t
 USING (SELECT '0b000000-0000-4000-8000-00000000000b'::uuid AS org) s ON t.organization_id = s.org
 WHEN MATCHED THEN UPDATE SET summary = '{"pwned": true}';
 SELECT throws_ok($$MERGE INTO task_outputs.outputs t USING (SELECT 1) s ON true WHEN MATCHED THEN DELETE$$,
-                 '42501', NULL, 'MERGE ... DELETE needs the DELETE privilege a tenant does not have');
+                 '42501', 'target row violates row-level security policy (USING expression) for table "outputs"',
+                 'MERGE ... DELETE matching B''s rows is refused by row-level security');
 SELECT is(pg_temp.error_of($$MERGE INTO task_outputs.flow_executions t
                              USING (SELECT '0f000000-0000-4000-8000-0000000000c1'::uuid AS id) s ON t.id = s.id
                              WHEN NOT MATCHED THEN INSERT (id, organization_id, name)
@@ -144,19 +149,20 @@ SELECT is(pg_temp.error_of($$MERGE INTO task_outputs.flow_executions t
 -- COPY
 ----------------------------------------------------------------------------
 COPY task_outputs.outputs TO STDOUT \g /dev/null
-SELECT is(:ROW_COUNT, 4, 'COPY outputs TO STDOUT copies alice''s 4 rows only');
+SELECT is(:ROW_COUNT, 3, 'COPY outputs TO STDOUT copies alice''s 3 visible rows only');
 COPY (SELECT * FROM task_outputs.outputs WHERE organization_id <> '0a000000-0000-4000-8000-00000000000a') TO STDOUT \g /dev/null
 SELECT is(:ROW_COUNT, 0, 'COPY (SELECT ... not A) copies nothing');
 SELECT throws_ok($$COPY task_outputs.outputs TO '/dev/null'$$, '42501', NULL,
                  'COPY to a server file is not a tenant''s');
--- COPY FROM STDIN cannot run inside a function: psql runs it, and its
--- error (printed as the bare SQLSTATE) is checked through LAST_ERROR_SQLSTATE
+-- COPY FROM STDIN cannot run inside a function: psql runs it (\copy, the
+-- rows from a program, so that an error raised before any row is read
+-- leaves nothing for psql to take for SQL), and its error (printed as the
+-- bare SQLSTATE) is checked through LAST_ERROR_SQLSTATE
 \set VERBOSITY sqlstate
+\set LAST_ERROR_SQLSTATE 00000
 SAVEPOINT copy_from;
 \set ON_ERROR_STOP 0
-COPY task_outputs.flow_executions (id, organization_id, name) FROM STDIN;
-0f000000-0000-4000-8000-0000000000c1	0b000000-0000-4000-8000-00000000000b	copied in
-\.
+\copy task_outputs.flow_executions (id, organization_id, name) FROM PROGRAM 'printf "0f000000-0000-4000-8000-0000000000c1\t0b000000-0000-4000-8000-00000000000b\tcopied in\n"'
 \set ON_ERROR_STOP 1
 ROLLBACK TO SAVEPOINT copy_from;
 \set VERBOSITY default
@@ -175,9 +181,9 @@ GRANT EXECUTE ON FUNCTION to_attack.count_visible() TO to_bob;
 
 EXECUTE count_outputs \gset alice_
 EXECUTE count_org('0b000000-0000-4000-8000-00000000000b') \gset alice_b_
-SELECT is(:alice_count::bigint, 4::bigint, 'prepared, generic plan: alice sees her 4 rows');
+SELECT is(:alice_count::bigint, 3::bigint, 'prepared, generic plan: alice sees her 3 visible rows');
 SELECT is(:alice_b_count::bigint, 0::bigint, 'prepared with B as parameter: nothing');
-SELECT is(to_attack.count_visible(), 4::bigint, 'a PL/pgSQL function''s cached plan: alice''s 4 rows');
+SELECT is(to_attack.count_visible(), 3::bigint, 'a PL/pgSQL function''s cached plan: alice''s 3 visible rows');
 SELECT is(json_array_length(task_outputs.list_task_outputs()), 3, 'the extension''s kept plan: alice''s 3 visible outputs');
 
 -- the same session becomes bob (B): every cached plan shows B's rows
@@ -232,10 +238,10 @@ SELECT is(task_outputs.current_org_id(), '0a000000-0000-4000-8000-00000000000a':
 SELECT is(json_array_length(task_outputs.list_task_outputs()), 3,
           'list_task_outputs under the hostile path: alice''s 3 outputs, the deleted one still hidden');
 SELECT ok(task_outputs.list_task_outputs()::text NOT LIKE '%of B%', 'and nothing of B');
-SELECT is((SELECT count(*) FROM task_outputs.outputs), 4::bigint,
-          'the policy keeps its own functions and operators: alice''s 4 rows');
-SELECT is((SELECT count(*) FROM task_outputs.outputs WHERE organization_id = '0b000000-0000-4000-8000-00000000000b'), 4::bigint,
-          'the caller''s "=" is the caller''s, within alice''s rows only');
+SELECT is((SELECT count(*) FROM task_outputs.outputs), 3::bigint,
+          'the policy keeps its own functions and operators: alice''s 3 visible rows');
+SELECT is((SELECT count(*) FROM task_outputs.outputs WHERE organization_id = '0b000000-0000-4000-8000-00000000000b'), 3::bigint,
+          'the caller''s "=" is the caller''s, within alice''s visible rows only (her "<>" does not show the deleted one)');
 SELECT is((task_outputs.record_task_output('0f000000-0000-4000-8000-0000000000a1', 'under attack')).organization_id,
           '0a000000-0000-4000-8000-00000000000a'::uuid, 'record_task_output under the hostile path writes into A');
 SELECT is(pg_temp.error_of($$SELECT task_outputs.record_task_output('0f000000-0000-4000-8000-0000000000c2', 'x')$$,
@@ -280,6 +286,17 @@ SET LOCAL task_outputs.org_id = '';
 SELECT set_config('request.jwt.claims', '{"org_id": "0b000000-0000-4000-8000-00000000000b"}', true) IS NOT NULL AS forged \gset
 SELECT is((SELECT count(*) FROM task_outputs.outputs), 0::bigint, 'forged PostgREST claims: no rows');
 SELECT throws_ok($$SELECT task_outputs.list_task_outputs()$$, '42501', NULL, 'forged PostgREST claims: the API refuses');
+
+-- a tenant role alone (no direct tier) reaches no table by any channel
+RESET ROLE;
+SET LOCAL ROLE to_reader;
+SET LOCAL task_outputs.org_id = '0a000000-0000-4000-8000-00000000000a';
+SELECT throws_ok($$SELECT count(*) FROM task_outputs.outputs$$, '42501', 'permission denied for table outputs',
+                 'a reader cannot read the table around the API');
+SELECT throws_ok($$LOCK TABLE task_outputs.outputs IN ACCESS EXCLUSIVE MODE$$, '42501', 'permission denied for table outputs',
+                 'nor lock it (which would stall every tenant)');
+SELECT throws_ok($$EXPLAIN SELECT * FROM task_outputs.outputs WHERE task_name = 'secret'$$, '42501', 'permission denied for table outputs',
+                 'nor EXPLAIN a query on it (planner estimates over every tenant''s rows)');
 
 -- finally, as bob: B is untouched by all of the above
 RESET ROLE;

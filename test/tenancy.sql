@@ -1,11 +1,13 @@
 -- Two tenants, isolated by row-level security, tried as the roles their
--- users would be (never as superuser, which bypasses RLS).
+-- users would be (never as superuser, which bypasses RLS): through the API,
+-- and through plain SQL as roles of the direct tier; the tenant roles
+-- alone have no table privilege.
 \set QUIET 1
 \set ON_ERROR_STOP 1
 \pset format unaligned
 \pset tuples_only true
 BEGIN;
-SELECT plan(25);
+SELECT plan(26);
 \ir fixtures/tenants.psql
 
 SET LOCAL ROLE to_alice;
@@ -13,8 +15,8 @@ SET LOCAL task_outputs.org_id = '0a000000-0000-4000-8000-00000000000a';
 
 SELECT is(json_array_length(task_outputs.list_task_outputs()), 2,
           'alice lists her organization''s 2 visible outputs');
-SELECT is((SELECT count(*) FROM task_outputs.outputs), 3::bigint,
-          'alice''s plain SELECT sees her 3 rows (the soft-deleted one included), no more');
+SELECT is((SELECT count(*) FROM task_outputs.outputs), 2::bigint,
+          'alice''s plain SELECT sees her 2 visible rows (not the soft-deleted one: she is no admin), no more');
 SELECT is((SELECT count(*) FROM task_outputs.outputs
             WHERE organization_id = '0b000000-0000-4000-8000-00000000000b'), 0::bigint,
           'alice asking for B''s rows by organization_id gets none');
@@ -74,6 +76,8 @@ RESET ROLE;
 SET LOCAL ROLE to_reader;
 SET LOCAL task_outputs.org_id = '0a000000-0000-4000-8000-00000000000a';
 SELECT is(json_array_length(task_outputs.list_task_outputs()), 3, 'a reader of A lists A''s outputs');
+SELECT throws_ok($$SELECT count(*) FROM task_outputs.outputs$$,
+                 '42501', 'permission denied for table outputs', 'a reader has no plain SELECT on the table');
 SELECT throws_ok($$SELECT task_outputs.record_task_output('0f000000-0000-4000-8000-0000000000a1', 'x')$$,
                  '42501', NULL, 'a reader cannot record');
 SELECT throws_ok($$INSERT INTO task_outputs.flow_executions (name) VALUES ('x')$$,

@@ -3,7 +3,7 @@
 # Sourced, not executed.
 
 PG_MAJOR=${PG_MAJOR:-15}
-PG_BIN=/usr/lib/postgresql/$PG_MAJOR/bin
+PG_BIN=${PG_BIN:-/usr/lib/postgresql/$PG_MAJOR/bin}
 
 # Run a command as root: directly when we are root, else through sudo.
 as_root() {

@@ -4,14 +4,18 @@
 #   tools/sqlsmith.sh [--queries N] [--seed S]... [--fuzz-calls N] [--use-cluster]
 #
 # Sets up a database with the extension and a little data of two
-# organizations, and a login role that is a writer acting for one of them
-# (task_outputs.org_id set with ALTER ROLE, errors logged verbosely).  As
-# that role it runs:
-#   - sqlsmith, once per seed (default: one seed, 1), N queries each
-#     (default 1000), over the extension's tables (--exclude-catalog);
-#   - tools/api-fuzz.sql: seeded random calls of every function of the
-#     extension with edge-case arguments (sqlsmith seldom calls them and
-#     never calls set-returning functions); --fuzz-calls (default 5000).
+# organizations, and two login roles that act for one of them
+# (task_outputs.org_id set with ALTER ROLE, errors logged verbosely): a
+# writer that is also of the direct tier (plain SQL on the tables, bound
+# by row-level security and the triggers), and a writer alone (the API,
+# no table privilege), as a deployment's tenants are.  It runs:
+#   - as the direct-tier writer, sqlsmith, once per seed (default: one
+#     seed, 1), N queries each (default 1000), over the extension's tables
+#     (--exclude-catalog);
+#   - as the writer alone, tools/api-fuzz.sql: seeded random calls of
+#     every function of the extension with edge-case arguments (sqlsmith
+#     seldom calls them and never calls set-returning functions);
+#     --fuzz-calls (default 5000).
 # Then it checks that the server is still up, that its log shows no crash
 # (no "terminated by signal", PANIC or failed assertion) and no internal
 # error (SQLSTATE class XX) raised in the extension's source files, and
@@ -69,21 +73,28 @@ createdb "$db" || exit 1
 psql -q -X -v ON_ERROR_STOP=1 -d "$db" >/dev/null <<SQL || exit 1
 CREATE EXTENSION task_outputs;
 DO \$\$
+DECLARE
+    r text;
 BEGIN
-    IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'to_smith') THEN
-        CREATE ROLE to_smith LOGIN;
-    END IF;
-END
-\$\$;
-GRANT task_outputs_writer TO to_smith;
-ALTER ROLE to_smith IN DATABASE $db SET task_outputs.org_id = '$org_a';
-ALTER ROLE to_smith IN DATABASE $db SET log_error_verbosity = verbose;
-ALTER ROLE to_smith IN DATABASE $db SET statement_timeout = '5s';
-ALTER ROLE to_smith IN DATABASE $db SET lock_timeout = '2s';
-DO \$\$
-BEGIN
-    IF pg_catalog.to_regprocedure('task_outputs.grant_organization(regrole,uuid)') IS NOT NULL THEN
-        EXECUTE 'SELECT task_outputs.grant_organization(\$1, \$2)' USING 'to_smith'::regrole, '$org_a'::uuid;
+    FOREACH r IN ARRAY ARRAY['to_smith', 'to_smith_api'] LOOP
+        IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = r) THEN
+            EXECUTE format('CREATE ROLE %I LOGIN', r);
+        END IF;
+        EXECUTE format('ALTER ROLE %I IN DATABASE $db SET task_outputs.org_id = %L', r, '$org_a');
+        EXECUTE format('ALTER ROLE %I IN DATABASE $db SET log_error_verbosity = verbose', r);
+        EXECUTE format('ALTER ROLE %I IN DATABASE $db SET statement_timeout = %L', r, '5s');
+        EXECUTE format('ALTER ROLE %I IN DATABASE $db SET lock_timeout = %L', r, '2s');
+        IF NOT pg_catalog.pg_has_role(r, 'task_outputs_writer', 'MEMBER') THEN
+            EXECUTE format('GRANT task_outputs_writer TO %I', r);
+        END IF;
+        IF pg_catalog.to_regprocedure('task_outputs.grant_organization(regrole,uuid)') IS NOT NULL THEN
+            EXECUTE 'SELECT task_outputs.grant_organization(\$1, \$2)' USING r::regrole, '$org_a'::uuid;
+        END IF;
+    END LOOP;
+    -- the direct tier (0.2.0 on): plain SQL on the tables, for sqlsmith
+    IF EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'task_outputs_direct')
+       AND NOT pg_catalog.pg_has_role('to_smith', 'task_outputs_direct', 'MEMBER') THEN
+        GRANT task_outputs_direct TO to_smith;
     END IF;
 END
 \$\$;
@@ -134,7 +145,7 @@ if server_up; then
     fuzz_seed=$(awk -v s="${seeds[0]}" 'BEGIN { printf "%.6f", (s * 7919 % 999983) / 999983 }')
     echo "== api-fuzz: $fuzz_calls calls of the extension's functions, seed $fuzz_seed"
     start=$(date +%s)
-    psql -X -d "$db" -U to_smith -v seed="$fuzz_seed" -v calls="$fuzz_calls" \
+    psql -X -d "$db" -U to_smith_api -v seed="$fuzz_seed" -v calls="$fuzz_calls" \
         -f tools/api-fuzz.sql >"$scratch/fuzz.out" 2>&1
     rc=$?
     sed 's/^/   /' "$scratch/fuzz.out"

@@ -3,12 +3,14 @@
 #
 #   tools/tap.sh [--no-build] [t/NNN_name.pl ...]
 #
-# The tests start their own clusters with PostgreSQL::Test::Cluster, which
-# refuses to run as root: as root, prove runs as the postgres user, from a
-# copy of t/ in a scratch directory that user can write to (the repository
-# stays clean).  The environment is passed on (a test's own settings, such
-# as TASK_OUTPUTS_LOAD_SECONDS, apply); a file a test is told to write must
-# be where that user may write.  The nodes load the extension from
+# Runs make installcheck-tap against the server in PG_BIN (default: Debian's
+# PostgreSQL $PG_MAJOR).  The tests start their own clusters with
+# PostgreSQL::Test::Cluster, which refuses to run as root: as root, make
+# runs as the postgres user, from a copy of the Makefile and t/ in a
+# scratch directory that user can write to (the repository stays clean).
+# The environment is passed on (a test's own settings, such as
+# TASK_OUTPUTS_LOAD_SECONDS, apply); a file a test is told to write must be
+# where that user may write.  The nodes load the extension from
 # INSTALL_DESTDIR when it is set, like every other suite.  Builds and
 # installs first unless --no-build (the test command has done it already).
 # Exits with prove's status; on failure the failing tests' logs are
@@ -31,22 +33,18 @@ if [ "$build" -eq 1 ]; then
     build_and_install || exit 1
 fi
 
-# pgxs.mk lives in <pgxs>/src/makefiles; the test modules in <pgxs>/src/test
-pgxs_src=$(cd "$(dirname "$("$PG_BIN/pg_config" --pgxs)")/.." && pwd)
-
 workdir=$(mktemp -d "${TMPDIR:-/tmp}/task_outputs-tap.XXXXXX")
-cp -r t README.md "$workdir/"
+cp -r Makefile t README.md "$workdir/"
 chmod -R a+rX "$workdir"
 [ "$(id -u)" -eq 0 ] && chown -R postgres: "$workdir"
 
+# make installcheck-tap sets PATH, PG_REGRESS and the test modules' path
+# from the server's PGXS installation
 (
     cd "$workdir" && as_owner env \
-        PATH="$PG_BIN:$PATH" \
-        PERL5LIB="$pgxs_src/test/perl:$workdir/t/lib" \
-        PG_REGRESS="$pgxs_src/test/regress/pg_regress" \
-        TESTDIR="$workdir" \
         INSTALL_DESTDIR="${INSTALL_DESTDIR:-}" \
-        prove --timer ${PROVE_FLAGS:-} "${tests[@]}"
+        make -s PG_CONFIG="$PG_BIN/pg_config" PROVE_FLAGS="--timer ${PROVE_FLAGS:-}" \
+        PROVE_TESTS="${tests[*]}" installcheck-tap
 )
 status=$?
 

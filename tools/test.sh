@@ -35,11 +35,7 @@ done
 tally $((regress_total - regress_failed)) "$regress_failed"
 
 echo "== pgTAP (test/*.sql, run as the roles a user would be)"
-dropdb --if-exists task_outputs_test >/dev/null 2>&1
-createdb task_outputs_test
-psql -q -X -v ON_ERROR_STOP=1 -d task_outputs_test \
-    -c "CREATE EXTENSION pgtap" -c "CREATE EXTENSION task_outputs" >/dev/null
-pg_prove -d task_outputs_test test/*.sql 2>&1 | tee /tmp/task_outputs-prove.$$
+make -s PG_CONFIG="$PG_BIN/pg_config" installcheck-pgtap 2>&1 | tee /tmp/task_outputs-prove.$$
 prove_total=$(grep -oE "Tests=[0-9]+" /tmp/task_outputs-prove.$$ | grep -oE "[0-9]+" || echo 0)
 prove_failed=$(grep -oE "Failed [0-9]+/[0-9]+ subtests" /tmp/task_outputs-prove.$$ | awk '{split($2,a,"/"); s+=a[1]} END {print s+0}')
 grep -q "^Result: PASS" /tmp/task_outputs-prove.$$ || [ "$prove_failed" -gt 0 ] || prove_failed=1

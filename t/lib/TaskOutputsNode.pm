@@ -14,6 +14,8 @@ TaskOutputsNode - a PostgreSQL::Test::Cluster node with task_outputs installed
 
   my $node = TaskOutputsNode::new_node('main');
   TaskOutputsNode::create_tenant_role($node, 'postgres', 'to_alice', $org_a);
+  TaskOutputsNode::create_tenant_role($node, 'postgres', 'to_tool', $org_a,
+	  'task_outputs_writer', 'task_outputs_direct');
   my ($ret, $out, $err) = TaskOutputsNode::psql_as($node, 'postgres', 'to_alice', $sql);
 
 =head1 DESCRIPTION
@@ -22,11 +24,14 @@ The nodes load the extension from where the test command installed it:
 when INSTALL_DESTDIR is set (a staging install), the node's
 extension_destdir points there, as for every other suite.
 
-Tenant roles are LOGIN roles that are members of task_outputs_writer and
-act for one organization through C<ALTER ROLE ... SET task_outputs.org_id>;
+Tenant roles are LOGIN roles that are members of task_outputs_writer (and
+of any other roles named, such as task_outputs_direct, the trusted tier
+with plain SQL on the tables, which the tenant roles alone lack) and act
+for one organization through C<ALTER ROLE ... SET task_outputs.org_id>;
 when the extension keeps a list of granted organizations
-(C<grant_organization>), the role is granted its organization too, so the
-same tests hold before and after that check exists.
+(C<grant_organization>), the role is granted its organization too (by the
+superuser, who may act for any organization), so the same tests hold
+before and after that check exists.
 
 =cut
 
@@ -67,19 +72,21 @@ sub new_node
 
 =pod
 
-=item create_tenant_role($node, $dbname, $role, $org_id)
+=item create_tenant_role($node, $dbname, $role, $org_id, @in_roles)
 
-A login role, writer, acting for $org_id by default.
+A login role acting for $org_id by default, member of @in_roles
+(default: task_outputs_writer).
 
 =cut
 
 sub create_tenant_role
 {
-	my ($node, $dbname, $role, $org_id) = @_;
+	my ($node, $dbname, $role, $org_id, @in_roles) = @_;
+	my $in_roles = join(', ', @in_roles ? @in_roles : ('task_outputs_writer'));
 
 	$node->safe_psql(
 		$dbname, qq{
-		CREATE ROLE $role LOGIN IN ROLE task_outputs_writer;
+		CREATE ROLE $role LOGIN IN ROLE $in_roles;
 		ALTER ROLE $role SET task_outputs.org_id = '$org_id';
 		DO \$\$
 		BEGIN

@@ -8,7 +8,9 @@
 // the roles a token may name.  PostGraphile verifies each JWT with the
 // secret, switches to its "role" claim and passes every other claim as
 // jwt.claims.<name>, per transaction; the extension takes the tenant from
-// jwt.claims.org_id and the actor from jwt.claims.sub.
+// jwt.claims.org_id and the actor from jwt.claims.sub.  The web role is a
+// tenant role, which holds no table privilege: PostGraphile (which honours
+// privileges) exposes the API's functions and none of the tables.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -162,19 +164,45 @@ describe('reads over HTTP', () => {
     assert.deepEqual(body.data.listTaskOutputs.map((o) => o.organization_id), [ORG_B]);
   });
 
-  test('the tables through PostGraphile are isolated by row-level security', async () => {
+  test('the tables are not exposed: the web role holds no privilege on them', async () => {
+    const fields = await graphql('{ __type(name: "Query") { fields { name } } }', { bearer: token({ org_id: ORG_B }) });
+    assert.equal(fields.body.errors, undefined);
+    const names = fields.body.data.__type.fields.map((f) => f.name);
+    assert.ok(names.includes('listTaskOutputs') && names.includes('taskOutputs'), 'the API is exposed');
+    assert.deepEqual(names.filter((n) => /^all|ByOrganizationId/.test(n)), [], 'no table, no row by key');
     const query = '{ allOutputs { nodes { organizationId taskName } } allFlowExecutions { nodes { id } } }';
     const { body } = await graphql(query, { bearer: token({ org_id: ORG_B }) });
-    assert.equal(body.errors, undefined);
-    assert.deepEqual(body.data.allOutputs.nodes, [{ organizationId: ORG_B, taskName: 'extract' }]);
-    assert.deepEqual(body.data.allFlowExecutions.nodes, [{ id: FLOW_B }]);
+    assert.equal(body.data, undefined);
+    assert.match(body.errors[0].message, /Cannot query field "allOutputs"/);
+    assert.match(body.errors[1].message, /Cannot query field "allFlowExecutions"/);
   });
 
-  test('looking up B\'s row by its key with A\'s token finds nothing', async () => {
-    const query = `{ flowExecutionByOrganizationIdAndId(organizationId: "${ORG_B}", id: "${FLOW_B}") { name } }`;
-    const { body } = await graphql(query, { bearer: token({ org_id: ORG_A }) });
+  test('the records through PostGraphile are the token\'s organization\'s only', async () => {
+    const query = `{ taskOutputs { nodes { organizationId taskName } totalCount }
+                     getFlowExecution(id: "${FLOW_B}") }`;
+    const { body } = await graphql(query, { bearer: token({ org_id: ORG_B }) });
     assert.equal(body.errors, undefined);
-    assert.equal(body.data.flowExecutionByOrganizationIdAndId, null);
+    assert.deepEqual(body.data.taskOutputs.nodes, [{ organizationId: ORG_B, taskName: 'extract' }]);
+    assert.equal(body.data.taskOutputs.totalCount, 1);
+    assert.equal(body.data.getFlowExecution.id, FLOW_B);
+  });
+
+  test('looking up B\'s flow execution or output by its id with A\'s token is PT404, like an unknown id', async () => {
+    const [{ id: outputB }] = await sql("SELECT id FROM task_outputs.outputs WHERE organization_id = $1", [ORG_B]);
+    const bearer = token({ org_id: ORG_A });
+    for (const [field, theirs, message] of [
+      ['getFlowExecution', FLOW_B, 'flow execution not found'],
+      ['getTaskOutput', outputB, 'task output not found'],
+    ]) {
+      const query = `query ($id: UUID!) { ${field}(id: $id) }`;
+      const found = await graphql(query, { bearer, variables: { id: theirs } });
+      const unknown = await graphql(query, { bearer, variables: { id: '0f000000-0000-4000-8000-0000000000ff' } });
+      assert.equal(found.body.errors[0].errcode, 'PT404', field);
+      assert.equal(found.body.errors[0].message, message, field);
+      assert.equal(found.body.data[field], null, field);
+      assert.equal(unknown.body.errors[0].errcode, 'PT404', field);
+      assert.equal(unknown.body.errors[0].message, message, field);
+    }
   });
 
   test('currentOrgId reflects the token, per request', async () => {
@@ -275,9 +303,9 @@ describe('refused requests', () => {
     for (let i = 0; i < 4; i++) {
       const a = await graphql('{ listTaskOutputs }', { bearer: token({ org_id: ORG_A }) });
       assert.equal(a.body.data.listTaskOutputs.length, 3);
-      const none = await graphql('{ listTaskOutputs allOutputs { totalCount } }', { bearer: token({}) });
+      const none = await graphql('{ listTaskOutputs taskOutputs { totalCount } }', { bearer: token({}) });
       assert.equal(none.body.errors[0].errcode, '42501');
-      assert.equal(none.body.data?.allOutputs?.totalCount ?? 0, 0);
+      assert.equal(none.body.data?.taskOutputs?.totalCount ?? 0, 0);
     }
   });
 });
