@@ -50,11 +50,12 @@ ISOLATION = status_race supersede_race purge_restore read_arguments_invalidation
 ISOLATION_OPTS = --load-extension=task_outputs
 
 # the library's version, which distribute() checks on every node: the
-# control file's default version when it was built
-EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" $(srcdir)/task_outputs.control)
+# control file's default version when it was built (set before PGXS is
+# included, which expands PG_CPPFLAGS then)
+LIBRARY_VERSION := $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" $(dir $(firstword $(MAKEFILE_LIST)))task_outputs.control)
 
 PG_CPPFLAGS = -I$(srcdir)/src -I$(srcdir)/src/json_text -Wall -Wextra -Werror \
-	-DTASK_OUTPUTS_VERSION='"$(EXTVERSION)"' \
+	-DTASK_OUTPUTS_VERSION='"$(LIBRARY_VERSION)"' \
 	-Wno-unused-parameter -Wno-sign-compare -Wno-missing-field-initializers
 
 PG_CONFIG ?= pg_config
