@@ -37,6 +37,7 @@ OBJS = \
 	src/purge.o \
 	src/distribution.o \
 	src/internal.o \
+	src/local_shards.o \
 	src/delegation.o
 
 EXTENSION = task_outputs

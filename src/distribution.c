@@ -53,6 +53,7 @@
 
 #include "catalog.h"
 #include "distribution.h"
+#include "local_shards.h"
 
 /* Citus's catalog of distributed tables, and its first column */
 #define CITUS_PARTITION_CATALOG "pg_dist_partition"
@@ -69,11 +70,19 @@ static bool distributed = false;
 static Oid	distributed_relid = InvalidOid;
 static bool callbacks_registered = false;
 
+/*
+ * ForgetDistribution
+ *		The relation cache callback of distribution: for the outputs table,
+ *		whether it is distributed; for local_shards.c, where the shards of
+ *		the tenant tables are.  One callback for both: a backend has only
+ *		ten, and Citus and PostgreSQL take most of them.
+ */
 static void
 ForgetDistribution(Datum arg, Oid relid)
 {
 	if (relid == InvalidOid || relid == distributed_relid)
 		distributed_known = false;
+	ForgetLocalShards(relid);
 }
 
 /*

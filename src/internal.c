@@ -23,7 +23,9 @@
  * ResolveActor, CurrentRoleIsAdmin), and does not delegate again.  So the
  * statements, the triggers' stamps and checks, the purge's flag and the
  * clock of every timestamp are those of the tenant's node, in one
- * transaction, and the result is what one node would have given.
+ * transaction, and the result is what one node would have given.  There
+ * the statements run on the organization's shards directly
+ * (local_shards.c), as fast as on one node.
  *
  * A twin believes what its arguments say about the caller, so it runs
  * only for a superuser: the extension's owner, as which the API function
@@ -57,6 +59,7 @@
 
 #include "authorization.h"
 #include "internal.h"
+#include "local_shards.h"
 #include "tenant.h"
 
 /* the settings a caller's result depends on, carried with every call */
@@ -219,11 +222,12 @@ CallTwin(FunctionCallInfo fcinfo, PGFunction api)
 {
 	LOCAL_FCINFO(call, FUNC_MAX_ARGS);
 	const Principal *outer = delegated_principal;
+	LocalShards *outer_shards;
 	Principal	principal;
 	TwinCall   *twin;
 	int			nargs = PG_NARGS() - CALLER_ARGUMENTS;
 	int			nestlevel;
-	Datum		result = (Datum) 0;
+	volatile Datum result = (Datum) 0;
 	int			i;
 
 	if (!superuser())
@@ -243,12 +247,14 @@ CallTwin(FunctionCallInfo fcinfo, PGFunction api)
 
 	nestlevel = PG_ARGISNULL(3) ? -1 : ApplyCallerSettings(PG_GETARG_ARRAYTYPE_P(3));
 	delegated_principal = &principal;
+	outer_shards = EnterLocalShards(&principal.org_id);
 	PG_TRY();
 	{
 		result = api(call);
 	}
 	PG_FINALLY();
 	{
+		LeaveLocalShards(outer_shards);
 		delegated_principal = outer;
 	}
 	PG_END_TRY();

@@ -32,6 +32,9 @@
  * install (distribution.c) Citus plans them, and routes a generic plan
  * only for the simplest shapes: there the plan cache chooses, as Citus
  * expects.  A plan made before the install was distributed is made again.
+ * During a delegated call on the node of its organization, a statement
+ * runs as its copy on that organization's shards there (local_shards.c),
+ * planned as on one node.
  * They run through the executor directly, each row handed to a
  * DestReceiver as it is produced: no SPI tuple table, and a ReaderStream
  * keeps one running across calls (export_task_outputs) the way SQL
@@ -71,6 +74,7 @@
 #include "compat.h"
 #include "distribution.h"
 #include "errors.h"
+#include "local_shards.h"
 #include "planner_settings.h"
 #include "query.h"
 
@@ -222,7 +226,7 @@ PreparedQueryPlan(PreparedQuery *query, StatementScope *scope)
 {
 	ServiceSwitch sw;
 	SPIPlanPtr	plan;
-	bool		distributed = DistributedInstall();
+	bool		distributed = !query->on_local_shards && DistributedInstall();
 	int			rc;
 
 	if (query->plan != NULL && query->plan_distributed == distributed)
@@ -355,7 +359,7 @@ RunQuery(PreparedQuery *query, StatementScope *scope, Datum *values,
 		 const char *nulls, bool read_only, long count)
 {
 	MemoryContext context = CurrentMemoryContext;
-	SPIPlanPtr	plan = PreparedQueryPlan(query, scope);
+	SPIPlanPtr	plan = PreparedQueryPlan(query = LocalShardQuery(query), scope);
 	ServiceSwitch sw;
 	int			rc = 0;
 
@@ -387,7 +391,7 @@ RunQueryOnLatestSnapshot(PreparedQuery *query, StatementScope *scope,
 						 Datum *values, const char *nulls)
 {
 	MemoryContext context = CurrentMemoryContext;
-	SPIPlanPtr	plan = PreparedQueryPlan(query, scope);
+	SPIPlanPtr	plan = PreparedQueryPlan(query = LocalShardQuery(query), scope);
 	Snapshot	crosscheck = IsolationUsesXactSnapshot() ? GetTransactionSnapshot()
 		: InvalidSnapshot;
 	ServiceSwitch sw;
@@ -469,6 +473,7 @@ RunReader(PreparedQuery *query, StatementScope *scope, ParamListInfo params,
 	uint64		processed = 0;
 
 	Assert(query->reader);
+	query = LocalShardQuery(query);
 	plan = PreparedQueryPlan(query, scope);
 	if (!ActiveSnapshotSet())
 	{
@@ -584,6 +589,7 @@ OpenReaderStream(PreparedQuery *query, StatementScope *scope,
 	SPIPlanPtr	plan;
 
 	Assert(query->reader);
+	query = LocalShardQuery(query);
 	stream->query = query;
 	stream->scope = *scope;
 	stream->owner = CurrentResourceOwner;

@@ -46,6 +46,7 @@ typedef struct PreparedQuery
 	bool		as_caller;
 	SPIPlanPtr	plan;
 	bool		plan_distributed;	/* the plan was made for a distributed install */
+	bool		on_local_shards;	/* a copy naming shards (local_shards.c) */
 } PreparedQuery;
 
 /* A reader statement streaming its rows, one per call */
