@@ -60,6 +60,7 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/xact.h"
 #include "catalog/dependency.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_namespace.h"
@@ -73,6 +74,7 @@
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
+#include "utils/guc.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
@@ -89,6 +91,12 @@
 #include "query.h"
 #include "task_output.h"
 #include "tenant.h"
+
+/* whether Citus treats a call from within a function as in a transaction */
+#define CITUS_FUNCTION_TRANSACTION_SETTING "citus.function_opens_transaction_block"
+
+/* work_mem for a delegated call whose result is one row: as much as allowed */
+#define ONE_ROW_WORK_MEM "2097151"
 
 /* rows of the first chunk of an export; each next one is twice as big */
 #define FIRST_CHUNK 100
@@ -331,6 +339,7 @@ RunDelegated(DelegatedCall *call, FunctionCallInfo fcinfo, const Principal *prin
 	Oid			role = DelegationRole();
 	Oid			save_userid;
 	int			save_sec_context;
+	int			nestlevel;
 	int			position = 0;
 	int			i;
 
@@ -350,6 +359,36 @@ RunDelegated(DelegatedCall *call, FunctionCallInfo fcinfo, const Principal *prin
 	options.params = params;
 	options.read_only = call->read_only;
 	options.dest = dest;
+
+	/*
+	 * A read outside a transaction block needs no distributed transaction:
+	 * Citus then sends the call alone, without BEGIN, its transaction id
+	 * and COMMIT around it (three round trips to one).  Called from here,
+	 * inside a running statement, Citus would open one, as for a call in a
+	 * function; a write keeps it, so that it commits with the statement.
+	 */
+	nestlevel = -1;
+	if (call->read_only && !IsTransactionBlock())
+	{
+		nestlevel = NewGUCNestLevel();
+		(void) set_config_option(CITUS_FUNCTION_TRANSACTION_SETTING, "off",
+								 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
+								 true, 0, false);
+	}
+
+	/*
+	 * A result of one row (a list's whole JSON) is held in memory here
+	 * anyway: Citus's tuplestore may keep it in memory too rather than
+	 * write it to a temporary file and read it back.
+	 */
+	if (call->result != RESULT_ROWS && call->result != RESULT_CHUNK)
+	{
+		if (nestlevel < 0)
+			nestlevel = NewGUCNestLevel();
+		(void) set_config_option("work_mem", ONE_ROW_WORK_MEM,
+								 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
+								 true, 0, false);
+	}
 
 	GetUserIdAndSecContext(&save_userid, &save_sec_context);
 	SetUserIdAndSecContext(role, save_sec_context |
@@ -377,6 +416,8 @@ RunDelegated(DelegatedCall *call, FunctionCallInfo fcinfo, const Principal *prin
 	}
 	PG_END_TRY();
 	SetUserIdAndSecContext(save_userid, save_sec_context);
+	if (nestlevel >= 0)
+		AtEOXact_GUC(true, nestlevel);
 }
 
 static void
