@@ -34,7 +34,11 @@ OBJS = \
 	src/outputs_triggers.o \
 	src/supersede.o \
 	src/audit.o \
-	src/purge.o
+	src/purge.o \
+	src/distribution.o \
+	src/internal.o \
+	src/local_shards.o \
+	src/delegation.o
 
 EXTENSION = task_outputs
 DATA = task_outputs--0.1.0.sql task_outputs--0.2.0.sql task_outputs--0.1.0--0.2.0.sql
@@ -46,7 +50,13 @@ REGRESS = install model uuid7 tenant grants record list read_api mismatch truste
 ISOLATION = status_race supersede_race purge_restore read_arguments_invalidation
 ISOLATION_OPTS = --load-extension=task_outputs
 
+# the library's version, which distribute() checks on every node: the
+# control file's default version when it was built (set before PGXS is
+# included, which expands PG_CPPFLAGS then)
+LIBRARY_VERSION := $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" $(dir $(firstword $(MAKEFILE_LIST)))task_outputs.control)
+
 PG_CPPFLAGS = -I$(srcdir)/src -I$(srcdir)/src/json_text -Wall -Wextra -Werror \
+	-DTASK_OUTPUTS_VERSION='"$(LIBRARY_VERSION)"' \
 	-Wno-unused-parameter -Wno-sign-compare -Wno-missing-field-initializers
 
 PG_CONFIG ?= pg_config

@@ -218,3 +218,331 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON @extschema@.flow_executions, @extschema@
 	TO task_outputs_direct, task_outputs_service;
 GRANT SELECT ON @extschema@.audit_trail
 	TO task_outputs_direct, task_outputs_service;
+
+/*
+ * Running distributed, on Citus.  Nothing here changes a single-node
+ * install: the internal functions below are called only once the tables
+ * are distributed, which distribute() does, once, on the coordinator.
+ *
+ * Each API function that reads or writes a tenant's rows has an internal
+ * twin in schema task_outputs_internal, of the same name, that takes the
+ * caller first: the organization it acts for (the argument by which Citus
+ * routes the call to the node that holds that organization's shards),
+ * whether it is an administrator, its actor, and the caller's settings
+ * that shape results (TimeZone and the task_outputs.* limits); then the API
+ * function's own arguments, with the same names.  On a distributed install
+ * the API function decides who the caller is and what it may do where it
+ * is called, exactly as on one node, then calls its twin as the
+ * extension's owner, and Citus runs the twin on the tenant's node, where it
+ * runs the same code as on one node for that caller.  A twin believes what
+ * its arguments say about the caller: so no role but superusers has USAGE
+ * on the schema (naming a delegated function at all is then refused before
+ * Citus plans the call) or EXECUTE on the twins, and the C code refuses
+ * any caller that is not a superuser (a node added later may not have the
+ * privileges granted since the install).  JSON results travel as text:
+ * they were rendered by this library, so they are not parsed again.
+ */
+CREATE SCHEMA task_outputs_internal;
+REVOKE ALL ON SCHEMA task_outputs_internal FROM PUBLIC;
+COMMENT ON SCHEMA task_outputs_internal IS
+	'Internal functions of task_outputs, for superusers only: the tenant-first twins of the API that a distributed install runs on the tenant''s node';
+
+CREATE FUNCTION task_outputs_internal.library_version()
+RETURNS text
+AS 'MODULE_PATHNAME', 'library_version'
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION task_outputs_internal.library_version() IS
+	'The version of the task_outputs library this session loaded; distribute() checks that every node runs the same';
+
+CREATE FUNCTION task_outputs_internal.list_task_outputs(
+	caller_organization_id uuid, caller_is_admin boolean, caller_actor text, caller_settings text[],
+	flow_execution_id uuid, task_name text, status @extschema@.task_output_status[],
+	tags text[], summary_contains jsonb, created_after timestamptz, created_before timestamptz,
+	include_output boolean, include_deleted boolean, "limit" int, starting_after uuid)
+RETURNS text
+AS 'MODULE_PATHNAME', 'internal_list_task_outputs'
+LANGUAGE C STABLE PARALLEL SAFE;
+
+CREATE FUNCTION task_outputs_internal.list_task_outputs_page(
+	caller_organization_id uuid, caller_is_admin boolean, caller_actor text, caller_settings text[],
+	flow_execution_id uuid, task_name text, status @extschema@.task_output_status[],
+	tags text[], summary_contains jsonb, created_after timestamptz, created_before timestamptz,
+	include_output boolean, include_deleted boolean, "limit" int, starting_after uuid)
+RETURNS text
+AS 'MODULE_PATHNAME', 'internal_list_task_outputs_page'
+LANGUAGE C STABLE PARALLEL SAFE;
+
+CREATE FUNCTION task_outputs_internal.task_outputs(
+	caller_organization_id uuid, caller_is_admin boolean, caller_actor text, caller_settings text[],
+	flow_execution_id uuid, task_name text, status @extschema@.task_output_status[],
+	tags text[], summary_contains jsonb, created_after timestamptz, created_before timestamptz,
+	include_output boolean, include_deleted boolean, "limit" int, starting_after uuid)
+RETURNS SETOF @extschema@.task_output
+AS 'MODULE_PATHNAME', 'internal_task_outputs'
+LANGUAGE C STABLE PARALLEL SAFE ROWS 1000;
+
+-- One chunk of an export: the API's filters, then "limit" and
+-- starting_after, by which the entry node walks the export chunk by chunk.
+CREATE FUNCTION task_outputs_internal.export_task_outputs(
+	caller_organization_id uuid, caller_is_admin boolean, caller_actor text, caller_settings text[],
+	flow_execution_id uuid, task_name text, status @extschema@.task_output_status[],
+	tags text[], summary_contains jsonb, created_after timestamptz, created_before timestamptz,
+	include_output boolean, include_deleted boolean, "limit" int, starting_after uuid)
+RETURNS SETOF text
+AS 'MODULE_PATHNAME', 'internal_export_task_outputs'
+LANGUAGE C STABLE PARALLEL SAFE ROWS 1000;
+
+CREATE FUNCTION task_outputs_internal.count_task_outputs(
+	caller_organization_id uuid, caller_is_admin boolean, caller_actor text, caller_settings text[],
+	flow_execution_id uuid, task_name text, status @extschema@.task_output_status[],
+	tags text[], summary_contains jsonb, created_after timestamptz, created_before timestamptz,
+	include_deleted boolean)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'internal_count_task_outputs'
+LANGUAGE C STABLE PARALLEL SAFE;
+
+CREATE FUNCTION task_outputs_internal.get_task_output(
+	caller_organization_id uuid, caller_is_admin boolean, caller_actor text, caller_settings text[],
+	id uuid)
+RETURNS text
+AS 'MODULE_PATHNAME', 'internal_get_task_output'
+LANGUAGE C STABLE PARALLEL SAFE;
+
+CREATE FUNCTION task_outputs_internal.get_flow_execution(
+	caller_organization_id uuid, caller_is_admin boolean, caller_actor text, caller_settings text[],
+	id uuid, task_name text, status @extschema@.task_output_status[],
+	tags text[], summary_contains jsonb, created_after timestamptz, created_before timestamptz,
+	include_output boolean, include_deleted boolean)
+RETURNS text
+AS 'MODULE_PATHNAME', 'internal_get_flow_execution'
+LANGUAGE C STABLE PARALLEL SAFE;
+
+CREATE FUNCTION task_outputs_internal.task_output_history(
+	caller_organization_id uuid, caller_is_admin boolean, caller_actor text, caller_settings text[],
+	id uuid)
+RETURNS text
+AS 'MODULE_PATHNAME', 'internal_task_output_history'
+LANGUAGE C STABLE PARALLEL SAFE;
+
+CREATE FUNCTION task_outputs_internal.create_flow_execution(
+	caller_organization_id uuid, caller_is_admin boolean, caller_actor text, caller_settings text[],
+	name text, id uuid)
+RETURNS uuid
+AS 'MODULE_PATHNAME', 'internal_create_flow_execution'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION task_outputs_internal.record_task_output(
+	caller_organization_id uuid, caller_is_admin boolean, caller_actor text, caller_settings text[],
+	flow_execution_id uuid, task_name text, output jsonb, summary jsonb, tags text[],
+	status @extschema@.task_output_status)
+RETURNS @extschema@.task_output
+AS 'MODULE_PATHNAME', 'internal_record_task_output'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION task_outputs_internal.set_task_output_status(
+	caller_organization_id uuid, caller_is_admin boolean, caller_actor text, caller_settings text[],
+	id uuid, status @extschema@.task_output_status)
+RETURNS @extschema@.task_output
+AS 'MODULE_PATHNAME', 'internal_set_task_output_status'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION task_outputs_internal.delete_task_output(
+	caller_organization_id uuid, caller_is_admin boolean, caller_actor text, caller_settings text[],
+	id uuid)
+RETURNS @extschema@.task_output
+AS 'MODULE_PATHNAME', 'internal_delete_task_output'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION task_outputs_internal.restore_task_output(
+	caller_organization_id uuid, caller_is_admin boolean, caller_actor text, caller_settings text[],
+	id uuid)
+RETURNS @extschema@.task_output
+AS 'MODULE_PATHNAME', 'internal_restore_task_output'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION task_outputs_internal.mark_stale(
+	caller_organization_id uuid, caller_is_admin boolean, caller_actor text, caller_settings text[],
+	flow_execution_id uuid, task_name text)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'internal_mark_stale'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION task_outputs_internal.purge_task_outputs(
+	caller_organization_id uuid, caller_is_admin boolean, caller_actor text, caller_settings text[],
+	older_than interval, dry_run boolean)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'internal_purge_task_outputs'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+DO $comments$
+DECLARE
+	f regprocedure;
+BEGIN
+	FOR f IN SELECT p.oid FROM pg_catalog.pg_proc p
+			  WHERE p.pronamespace OPERATOR(pg_catalog.=) 'task_outputs_internal'::pg_catalog.regnamespace
+				AND p.proargnames[1] OPERATOR(pg_catalog.=) 'caller_organization_id'
+	LOOP
+		EXECUTE pg_catalog.format('COMMENT ON FUNCTION %s IS %L', f,
+			pg_catalog.format('Internal: %s for the caller given first, on the node of its organization (superusers only)',
+							  (SELECT p.proname FROM pg_catalog.pg_proc p WHERE p.oid OPERATOR(pg_catalog.=) f)));
+	END LOOP;
+END
+$comments$;
+
+/*
+ * apply_table_ddl(table_name, ddl): for upgrade scripts, a DDL statement
+ * on one of the extension's tables, applied once per node.  On a
+ * distributed install every node runs the update script itself (Citus
+ * sends ALTER EXTENSION ... UPDATE to each), and a statement on a
+ * distributed table that Citus would propagate from inside the script
+ * fails; so each node applies the statement to its own copy of the table,
+ * with propagation off, and to the shard placements of that table that it
+ * holds.  A shard moved or copied later is built from the coordinator's
+ * definition, which has the change.  The statement must be idempotent
+ * (IF [NOT] EXISTS): a node may run it again.  On one node it is simply
+ * executed.
+ */
+CREATE FUNCTION task_outputs_internal.apply_table_ddl(table_name name, ddl text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $apply$
+DECLARE
+	rel regclass := pg_catalog.format('%I.%I', '@extschema@', table_name)::pg_catalog.regclass;
+	propagation text;
+	shard bigint;
+BEGIN
+	IF NOT EXISTS (SELECT FROM pg_catalog.pg_extension e WHERE e.extname OPERATOR(pg_catalog.=) 'citus')
+	THEN
+		EXECUTE ddl;
+		RETURN;
+	END IF;
+	IF NOT EXISTS (SELECT FROM pg_catalog.pg_dist_partition p WHERE p.logicalrelid OPERATOR(pg_catalog.=) rel)
+	THEN
+		EXECUTE ddl;
+		RETURN;
+	END IF;
+	propagation := pg_catalog.current_setting('citus.enable_ddl_propagation');
+	PERFORM pg_catalog.set_config('citus.enable_ddl_propagation', 'off', true);
+	EXECUTE ddl;
+	FOR shard IN
+		SELECT s.shardid
+		  FROM pg_catalog.pg_dist_shard s
+		  JOIN pg_catalog.pg_dist_placement p ON p.shardid OPERATOR(pg_catalog.=) s.shardid
+		 WHERE s.logicalrelid OPERATOR(pg_catalog.=) rel
+		   AND p.groupid OPERATOR(pg_catalog.=) (SELECT l.groupid FROM pg_catalog.pg_dist_local_group l)
+		 ORDER BY s.shardid
+	LOOP
+		PERFORM pg_catalog.worker_apply_shard_ddl_command(shard, '@extschema@', ddl);
+	END LOOP;
+	PERFORM pg_catalog.set_config('citus.enable_ddl_propagation', propagation, true);
+END
+$apply$;
+COMMENT ON FUNCTION task_outputs_internal.apply_table_ddl(name, text) IS
+	'Internal, for upgrade scripts: an idempotent DDL statement on one of the extension''s tables, applied on this node to its copy of the table and to the shard placements it holds';
+
+/*
+ * distribute(shard_count): distribute the tables on Citus by organization,
+ * once, on the coordinator, by a superuser.  The grants become a reference
+ * table (on every node: who may act for which organization is decided
+ * where a call arrives); flow executions, outputs and the audit trail are
+ * distributed by organization_id and co-located, so each organization's
+ * rows, and every query of the API, stay on one node; the internal twins
+ * become distributed functions co-located with them, routed by their
+ * first argument, the caller's organization.  Nothing of the extension's
+ * own records the layout: Citus's metadata is the record, and the library
+ * asks it whether the tables are distributed.  The tables' triggers are
+ * the extension's own, checked code, hence citus.enable_unsafe_triggers for
+ * the distribution (only).
+ */
+CREATE FUNCTION @extschema@.distribute(shard_count int DEFAULT 32)
+RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $distribute$
+DECLARE
+	here text;
+	node record;
+	twin regprocedure;
+	unsafe_triggers text;
+BEGIN
+	IF NOT (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) CURRENT_USER) THEN
+		RAISE EXCEPTION 'permission denied to distribute task_outputs'
+			USING ERRCODE = 'insufficient_privilege',
+				  DETAIL = 'Only superusers may distribute the extension''s tables.';
+	END IF;
+	IF shard_count IS NULL OR shard_count OPERATOR(pg_catalog.<) 1 OR shard_count OPERATOR(pg_catalog.>) 64000 THEN
+		RAISE EXCEPTION 'invalid shard_count'
+			USING ERRCODE = 'PT400',
+				  DETAIL = pg_catalog.format('Argument "shard_count" must be between 1 and 64000; it is %s.',
+											 COALESCE(shard_count::text, 'null'));
+	END IF;
+	IF NOT EXISTS (SELECT FROM pg_catalog.pg_extension e WHERE e.extname OPERATOR(pg_catalog.=) 'citus') THEN
+		RAISE EXCEPTION 'extension "citus" is not installed in this database'
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'Install Citus on every node, run CREATE EXTENSION citus and add the workers, then distribute.';
+	END IF;
+	IF NOT pg_catalog.citus_is_coordinator() THEN
+		RAISE EXCEPTION 'task_outputs is distributed from the coordinator'
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'Connect to the coordinator of the Citus cluster and call task_outputs.distribute() there.';
+	END IF;
+	IF EXISTS (SELECT FROM pg_catalog.pg_dist_partition p
+				WHERE p.logicalrelid OPERATOR(pg_catalog.=) ANY (ARRAY[
+					'@extschema@.organization_grants'::pg_catalog.regclass,
+					'@extschema@.flow_executions'::pg_catalog.regclass,
+					'@extschema@.outputs'::pg_catalog.regclass,
+					'@extschema@.audit_trail'::pg_catalog.regclass])) THEN
+		RAISE EXCEPTION 'task_outputs is already distributed'
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  DETAIL = 'Its tables are in Citus''s metadata already.',
+				  HINT = 'distribute() runs once; change the layout with Citus''s own functions (rebalance_table_shards, isolate_tenant_to_new_shard, alter_distributed_table).';
+	END IF;
+
+	-- every node runs the same version of the extension and of its library
+	here := (SELECT e.extversion FROM pg_catalog.pg_extension e WHERE e.extname OPERATOR(pg_catalog.=) 'task_outputs')
+			OPERATOR(pg_catalog.||) ' / ' OPERATOR(pg_catalog.||) task_outputs_internal.library_version();
+	FOR node IN
+		SELECT n.nodename, n.nodeport, r.success, r.result
+		  FROM pg_catalog.run_command_on_all_nodes(
+				 $cmd$SELECT (SELECT e.extversion FROM pg_catalog.pg_extension e
+							   WHERE e.extname OPERATOR(pg_catalog.=) 'task_outputs')
+						  OPERATOR(pg_catalog.||) ' / ' OPERATOR(pg_catalog.||) task_outputs_internal.library_version()$cmd$) r
+		  JOIN pg_catalog.pg_dist_node n ON n.nodeid OPERATOR(pg_catalog.=) r.nodeid
+		 ORDER BY n.nodeid
+	LOOP
+		IF NOT node.success OR node.result IS DISTINCT FROM here THEN
+			RAISE EXCEPTION 'node %:% does not run task_outputs % (extension / library)', node.nodename, node.nodeport, here
+				USING ERRCODE = 'object_not_in_prerequisite_state',
+					  DETAIL = pg_catalog.format('The node answered: %s', COALESCE(node.result, 'nothing')),
+					  HINT = 'Install the same task_outputs on every node and run ALTER EXTENSION task_outputs UPDATE on the coordinator, then distribute.';
+		END IF;
+	END LOOP;
+
+	unsafe_triggers := pg_catalog.current_setting('citus.enable_unsafe_triggers');
+	PERFORM pg_catalog.set_config('citus.enable_unsafe_triggers', 'on', true);
+	PERFORM pg_catalog.create_reference_table('@extschema@.organization_grants');
+	PERFORM pg_catalog.create_distributed_table('@extschema@.flow_executions', 'organization_id',
+												 colocate_with => 'none', shard_count => shard_count);
+	PERFORM pg_catalog.create_distributed_table('@extschema@.outputs', 'organization_id',
+												 colocate_with => '@extschema@.flow_executions');
+	PERFORM pg_catalog.create_distributed_table('@extschema@.audit_trail', 'organization_id',
+												 colocate_with => '@extschema@.flow_executions');
+	FOR twin IN
+		SELECT p.oid FROM pg_catalog.pg_proc p
+		 WHERE p.pronamespace OPERATOR(pg_catalog.=) 'task_outputs_internal'::pg_catalog.regnamespace
+		   AND p.proargnames[1] OPERATOR(pg_catalog.=) 'caller_organization_id'
+		 ORDER BY p.proname
+	LOOP
+		PERFORM pg_catalog.create_distributed_function(twin, '$1',
+													   colocate_with => '@extschema@.outputs',
+													   force_delegation => true);
+	END LOOP;
+	PERFORM pg_catalog.set_config('citus.enable_unsafe_triggers', unsafe_triggers, true);
+END
+$distribute$;
+COMMENT ON FUNCTION @extschema@.distribute(int) IS
+	'Superuser, on a Citus coordinator, once: distribute the tables by organization_id (the grants as a reference table) and route every API call to the node of its organization';
+
+REVOKE ALL ON ALL FUNCTIONS IN SCHEMA task_outputs_internal FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.distribute(int) FROM PUBLIC;

@@ -19,10 +19,11 @@
  * Nobody but this trigger writes the trail: not the tenant roles, not the
  * service role.  So the trigger is SECURITY DEFINER (search_path pinned to
  * pg_catalog, pg_temp) and as narrow as it can be: it runs only as a
- * trigger of the extension's outputs table, identified by OID, and only
- * inserts the entry describing the row change it was fired for.  Rows
- * leave the trail only with their output, through the foreign key's
- * cascade, when purge_task_outputs deletes it.
+ * trigger of the extension's outputs table, identified by OID (or of a
+ * shard of it on a distributed install, identified by the catalog:
+ * distribution.c), and only inserts the entry describing the row change
+ * it was fired for.  Rows leave the trail only with their output, through
+ * the foreign key's cascade, when purge_task_outputs deletes it.
  *
  * task_output_history reads the trail in the administrator's scope, so
  * row-level security keeps it to the current organization.
@@ -45,6 +46,8 @@
 
 #include "authorization.h"
 #include "catalog.h"
+#include "delegation.h"
+#include "distribution.h"
 #include "errors.h"
 #include "query.h"
 #include "status.h"
@@ -67,18 +70,21 @@ static PreparedQuery audit_insert_query = {
 
 /*
  * The history of one output, oldest first; no row when the output is not
- * visible.  Entries with the same changed_at (one microsecond) are ordered
- * by their id, a UUIDv7 that is monotonic within a session.  Each entry is
- * rendered as to_json renders its record: {"id", "task_output_id",
- * "from_status", "to_status", "actor", "changed_at"}.
+ * visible.  The trail's subquery names the output by the parameters, not
+ * by the outer row: so on a distributed install Citus finds every table of
+ * the statement on one shard group and runs it there whole.  Entries with
+ * the same changed_at (one microsecond) are ordered by their id, a UUIDv7
+ * that is monotonic within a session.  Each entry is rendered as to_json
+ * renders its record: {"id", "task_output_id", "from_status", "to_status",
+ * "actor", "changed_at"}.
  */
 static PreparedQuery history_query = {
 	"SELECT (SELECT COALESCE(pg_catalog.json_agg(h ORDER BY h.changed_at, h.id),"
 	"  '[]'::pg_catalog.json)"
 	"  FROM (SELECT a.id, a.task_output_id, a.from_status, a.to_status, a.actor, a.changed_at"
 	"   FROM task_outputs.audit_trail a"
-	"   WHERE a.organization_id OPERATOR(pg_catalog.=) o.organization_id"
-	"   AND a.task_output_id OPERATOR(pg_catalog.=) o.id) h)"
+	"   WHERE a.organization_id OPERATOR(pg_catalog.=) $1"
+	"   AND a.task_output_id OPERATOR(pg_catalog.=) $2) h)"
 	" FROM task_outputs.outputs o"
 	" WHERE o.organization_id OPERATOR(pg_catalog.=) $1"
 	" AND o.id OPERATOR(pg_catalog.=) $2",
@@ -110,7 +116,7 @@ outputs_audit(PG_FUNCTION_ARGS)
 	Datum		args[7];
 	int			rc;
 
-	if (RelationGetRelid(trigdata->tg_relation) != ExtensionRelation("outputs"))
+	if (!IsTableOrShard(trigdata->tg_relation, ExtensionRelation("outputs")))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("function \"%s\" must be fired for task_outputs.outputs", "outputs_audit")));
@@ -159,6 +165,8 @@ task_output_history(PG_FUNCTION_ARGS)
 	RequirePrincipal(&principal);
 	RequireAdmin("read the audit trail");
 	RequireArgument(fcinfo, 0, "id");
+	if (ShouldDelegate())
+		return DelegateCall(fcinfo, &principal);
 
 	InitScope(&scope, &principal, true);
 	params = MakeParams(2);

@@ -34,6 +34,15 @@
  * callbacks) and when the grants table changes (a statement trigger on it
  * sends a relcache invalidation, which reaches every backend).
  *
+ * On a distributed install the decision is taken where a call arrives,
+ * and the call then runs on the node of its organization for the caller
+ * so decided (internal.c): there, while the call runs, the caller the
+ * call carries is the principal, its administrator flag and its actor.
+ * A lookup of the grants from inside a query that Citus sends to a shard
+ * (plain SQL on a distributed table, whose row-level security asks
+ * authorized_org_id() on the worker) reads the grants' local placement
+ * (distribution.c, AllowNestedLookup).
+ *
  * The extension's own statements run as the service role (query.c), which
  * no one logs in as.  Row-level security applies to it like to anyone:
  * while a statement runs, query.c keeps a StatementScope saying which
@@ -64,7 +73,9 @@
 
 #include "authorization.h"
 #include "catalog.h"
+#include "distribution.h"
 #include "errors.h"
+#include "internal.h"
 #include "query.h"
 #include "tenant.h"
 
@@ -199,10 +210,12 @@ OrganizationGranted(Oid roleid, const pg_uuid_t *org_id)
 	bool		granted = false;
 	uint64		i;
 	int			rc;
+	int			nestlevel;
 
 	if (!OidIsValid(owner))
 		return false;
 
+	nestlevel = AllowNestedLookup();
 	GetUserIdAndSecContext(&save_userid, &save_sec_context);
 	SetUserIdAndSecContext(owner, save_sec_context |
 						   SECURITY_LOCAL_USERID_CHANGE |
@@ -232,6 +245,7 @@ OrganizationGranted(Oid roleid, const pg_uuid_t *org_id)
 	if ((rc = SPI_finish()) != SPI_OK_FINISH)
 		ReportUnexpectedSPIResult("SPI_finish", rc);
 	SetUserIdAndSecContext(save_userid, save_sec_context);
+	EndNestedLookup(nestlevel);
 	return granted;
 }
 
@@ -298,6 +312,10 @@ bool
 CurrentRoleIsAdmin(void)
 {
 	Oid			admin = get_role_oid(ADMIN_ROLE, true);
+	const Principal *delegated = DelegatedPrincipal();
+
+	if (delegated != NULL)
+		return delegated->is_admin;
 
 	return OidIsValid(admin) && has_privs_of_role(GetUserId(), admin);
 }
@@ -323,6 +341,13 @@ RequireAdmin(const char *action)
 void
 RequirePrincipal(Principal *principal)
 {
+	const Principal *delegated = DelegatedPrincipal();
+
+	if (delegated != NULL)
+	{
+		*principal = *delegated;
+		return;
+	}
 	if (!GetCurrentOrgId(&principal->org_id))
 		ReportNoTenant();
 	if (!MayActFor(&principal->org_id))
@@ -340,7 +365,10 @@ RequirePrincipal(Principal *principal)
 void
 ResolveActor(Principal *principal)
 {
-	strlcpy(principal->actor, GetCurrentActor(), ACTOR_BYTES);
+	const Principal *delegated = DelegatedPrincipal();
+
+	strlcpy(principal->actor, delegated != NULL ? delegated->actor : GetCurrentActor(),
+			ACTOR_BYTES);
 }
 
 /*
@@ -410,7 +438,11 @@ GetRowWriterPrincipal(Principal *principal, const pg_uuid_t *row_org_id)
  *		SQL: the organization in force when the current role may act for it,
  *		else NULL; for the service role, its statement's scope.  The
  *		row-level security policies are keyed on it, so it never raises for
- *		a refused organization: a refused role sees no rows.
+ *		a refused organization: a refused role sees no rows.  One case is an
+ *		error: a statement that another node of a distributed install sent
+ *		here without the organization its session set (Citus carries only
+ *		SET LOCAL settings, and only when asked to), which would otherwise
+ *		read nothing, silently.
  */
 Datum
 authorized_org_id(PG_FUNCTION_ARGS)
@@ -423,7 +455,16 @@ authorized_org_id(PG_FUNCTION_ARGS)
 		*org_id = scope->org_id;
 		PG_RETURN_UUID_P(org_id);
 	}
-	if (IsServiceRole(GetUserId()) || !GetCurrentOrgId(org_id) || !MayActFor(org_id))
+	if (IsServiceRole(GetUserId()))
+		PG_RETURN_NULL();
+	if (!GetCurrentOrgId(org_id))
+	{
+		/* plain SQL that reached a worker without its organization */
+		if (SentByAnotherNode())
+			ReportNoTenant();
+		PG_RETURN_NULL();
+	}
+	if (!MayActFor(org_id))
 		PG_RETURN_NULL();
 	PG_RETURN_UUID_P(org_id);
 }

@@ -19,9 +19,10 @@
  * exempt from row-level security (the install script also refuses one
  * with members).
  *
- * The schema's OID is remembered until the end of the transaction (DROP
- * and CREATE EXTENSION change it, and pg_extension has no cache
- * invalidation); the role's OID until a role changes.
+ * The schema's OID and the extension's owner are remembered until the end
+ * of the transaction (DROP and CREATE EXTENSION change them, and
+ * pg_extension has no cache invalidation); the role's OID until a role
+ * changes.
  *
  * src/catalog.c
  *
@@ -50,6 +51,7 @@
 #include "errors.h"
 
 static Oid	extension_schema = InvalidOid;
+static Oid	extension_owner = InvalidOid;
 static Oid	service_role = InvalidOid;
 static bool callbacks_registered = false;
 
@@ -57,6 +59,7 @@ static void
 ForgetExtensionSchema(XactEvent event, void *arg)
 {
 	extension_schema = InvalidOid;
+	extension_owner = InvalidOid;
 }
 
 static void
@@ -115,6 +118,7 @@ ExtensionSchema(void)
 	SysScanDesc scan;
 	HeapTuple	tuple;
 	Oid			schema = InvalidOid;
+	Oid			owner = InvalidOid;
 
 	RegisterCatalogCallbacks();
 	if (OidIsValid(extension_schema))
@@ -128,6 +132,7 @@ ExtensionSchema(void)
 	if (HeapTupleIsValid(tuple))
 	{
 		schema = ((Form_pg_extension) GETSTRUCT(tuple))->extnamespace;
+		owner = ((Form_pg_extension) GETSTRUCT(tuple))->extowner;
 		CheckExtensionVersion(tuple, rel);
 	}
 	systable_endscan(scan);
@@ -140,7 +145,19 @@ ExtensionSchema(void)
 						EXTENSION_NAME),
 				 errhint("Run CREATE EXTENSION %s.", EXTENSION_NAME)));
 	extension_schema = schema;
+	extension_owner = owner;
 	return schema;
+}
+
+/*
+ * ExtensionOwner
+ *		The role pg_extension records as the owner of task_outputs.
+ */
+Oid
+ExtensionOwner(void)
+{
+	(void) ExtensionSchema();
+	return extension_owner;
 }
 
 /*

@@ -21,6 +21,7 @@
 #define GATEWAY_ROLE		"task_outputs_gateway"
 
 extern Oid	ExtensionSchema(void);
+extern Oid	ExtensionOwner(void);
 extern void RequireExtensionSchema(void);
 extern Oid	ExtensionRelation(const char *relname);
 extern Oid	ServiceRole(void);

@@ -20,6 +20,7 @@
 #include "miscadmin.h"
 #include "utils/builtins.h"
 
+#include "distribution.h"
 #include "errors.h"
 #include "tenant.h"
 
@@ -37,6 +38,12 @@ UuidToCString(const pg_uuid_t *uuid)
 void
 ReportNoTenant(void)
 {
+	if (SentByAnotherNode())
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("no organization is set for this session"),
+				 errdetail("The statement came from another node of the distributed install, which did not pass on the organization."),
+				 errhint("Call the API functions, or set \"task_outputs.org_id\" with SET LOCAL in a transaction whose \"citus.propagate_set_commands\" is \"local\".")));
 	ereport(ERROR,
 			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 			 errmsg("no organization is set for this session"),

@@ -31,6 +31,7 @@
 #include "fmgr.h"
 #include "funcapi.h"
 
+#include "delegation.h"
 #include "filters.h"
 #include "query.h"
 #include "receivers.h"
@@ -79,7 +80,7 @@ StartExport(FunctionCallInfo fcinfo, FuncCallContext *funcctx)
 
 	ReadRequestFromArguments(fcinfo, request);
 	state->dest = CreateJsonValueReceiver();
-	query = BindReadQuery(READ_ROWS, request, 0, &params, &scope);
+	query = BindReadQuery(READ_ROWS, request, request->limit, &params, &scope);
 	state->stream = OpenReaderStream(query, &scope, params, state->dest);
 	RegisterExprContextCallback(rsinfo->econtext, CloseExport, PointerGetDatum(state));
 	MemoryContextSwitchTo(oldcontext);
@@ -104,7 +105,7 @@ ExportMaterialized(FunctionCallInfo fcinfo)
 	ReadRequestFromArguments(fcinfo, &request);
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
 	dest = CreateJsonRowsReceiver(rsinfo->setResult, rsinfo->setDesc);
-	query = BindReadQuery(READ_ROWS, &request, 0, &params, &scope);
+	query = BindReadQuery(READ_ROWS, &request, request.limit, &params, &scope);
 	RunReader(query, &scope, params, dest);
 	dest->rDestroy(dest);
 }
@@ -122,6 +123,8 @@ export_task_outputs(PG_FUNCTION_ARGS)
 	FuncCallContext *funcctx;
 	ExportState *state;
 
+	if (ShouldDelegate())
+		return ExportInChunks(fcinfo);
 	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) ||
 		!(rsinfo->allowedModes & SFRM_ValuePerCall))
 	{

@@ -13,7 +13,10 @@
  * entry, once per function and backend, and only among the arguments the
  * call has (PG_NARGS): a library newer than the SQL definitions reads what
  * they have and defaults the rest, and readers without some filter
- * (count_task_outputs has no include_output) simply lack it.  The options
+ * (count_task_outputs has no include_output) simply lack it.  A reader's
+ * tenant-first twin (internal.c) runs the same code with the call's
+ * arguments after the caller's: positions count from the first argument
+ * the code is given.  The options
  * (include_output, include_deleted, limit, starting_after, id) are found
  * the same way.  Values are validated here (PT400 for a bad value, 42501
  * for include_deleted without the admin role) before anything is read.
@@ -172,6 +175,7 @@ LookupReadArguments(FunctionCallInfo fcinfo, ReadArguments *args)
 	HeapTuple	tuple;
 	Datum		names;
 	bool		isnull;
+	int			skipped;
 	int			i;
 
 	if (read_arguments != NULL && read_arguments_stale)
@@ -206,6 +210,8 @@ LookupReadArguments(FunctionCallInfo fcinfo, ReadArguments *args)
 	tuple = SearchSysCache1(PROCOID, ObjectIdGetDatum(fn_oid));
 	if (!HeapTupleIsValid(tuple))
 		elog(ERROR, "cache lookup failed for function %u", fn_oid);
+	/* a twin's leading arguments are not passed on to the API code */
+	skipped = ((Form_pg_proc) GETSTRUCT(tuple))->pronargs - PG_NARGS();
 	names = SysCacheGetAttr(PROCOID, tuple, Anum_pg_proc_proargnames, &isnull);
 	args->fn_oid = fn_oid;
 	for (i = 0; i < NUM_FILTERS; i++)
@@ -226,10 +232,10 @@ LookupReadArguments(FunctionCallInfo fcinfo, ReadArguments *args)
 
 			for (i = 0; i < NUM_FILTERS; i++)
 				if (strcmp(name, filter_table[i].name) == 0)
-					args->filter[i] = pos;
+					args->filter[i] = pos - skipped;
 			for (i = 0; i < NUM_OPTIONS; i++)
 				if (strcmp(name, option_names[i]) == 0)
-					args->option[i] = pos;
+					args->option[i] = pos - skipped;
 		}
 	}
 	ReleaseSysCache(tuple);

@@ -21,6 +21,7 @@
 #include "fmgr.h"
 #include "utils/builtins.h"
 
+#include "delegation.h"
 #include "errors.h"
 #include "filters.h"
 #include "json_buffer.h"
@@ -54,6 +55,8 @@ get_task_output(PG_FUNCTION_ARGS)
 	ReadRequestFromArguments(fcinfo, &request);
 	if (request.id == NULL)
 		ReportNullArgument("id");
+	if (ShouldDelegate())
+		return DelegateCall(fcinfo, &request.principal);
 	/* one object: a row's buffer, not a list's */
 	InitJsonRow(&result);
 	dest = RenderList(&request, &result, 0, 1, 0);
@@ -83,6 +86,8 @@ get_flow_execution(PG_FUNCTION_ARGS)
 	ReadRequestFromArguments(fcinfo, &request);
 	if (request.id == NULL)
 		ReportNullArgument("id");
+	if (ShouldDelegate())
+		return DelegateCall(fcinfo, &request.principal);
 	/* "id" is the flow execution's: it filters the outputs */
 	id = request.id;
 	request.id = NULL;

@@ -145,12 +145,16 @@ revoke_organization(PG_FUNCTION_ARGS)
  * However the table changes (the functions above, a superuser's statement,
  * a restore), every backend of the database forgets its cached decision:
  * the relcache invalidation is delivered when this transaction commits,
- * and processed locally at once.
+ * and processed locally at once.  On a distributed install the table is a
+ * reference table and the trigger fires for its placement on each node,
+ * another relation: the invalidation names the table too, which is what
+ * the backends of that node remember.
  */
 Datum
 organization_grants_changed(PG_FUNCTION_ARGS)
 {
 	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	Oid			grants_relid;
 
 	if (!CALLED_AS_TRIGGER(fcinfo))
 		ereport(ERROR,
@@ -165,6 +169,10 @@ organization_grants_changed(PG_FUNCTION_ARGS)
 						"organization_grants_changed", "AFTER ... FOR EACH STATEMENT")));
 
 	CacheInvalidateRelcacheByRelid(RelationGetRelid(trigdata->tg_relation));
+	/* on a distributed install it fires for a placement of the table */
+	(void) GrantsTableOwner(&grants_relid);
+	if (OidIsValid(grants_relid) && grants_relid != RelationGetRelid(trigdata->tg_relation))
+		CacheInvalidateRelcacheByRelid(grants_relid);
 	ForgetAuthorizationDecisions();
 	return PointerGetDatum(NULL);
 }

@@ -21,6 +21,7 @@
 #include "fmgr.h"
 #include "funcapi.h"
 
+#include "delegation.h"
 #include "filters.h"
 #include "json_buffer.h"
 #include "list.h"
@@ -75,6 +76,8 @@ list_task_outputs(PG_FUNCTION_ARGS)
 	DestReceiver *dest;
 
 	ReadRequestFromArguments(fcinfo, &request);
+	if (ShouldDelegate())
+		return DelegateCall(fcinfo, &request.principal);
 	InitJsonResult(&result, sizeof("]") - 1);
 	AppendJsonLiteral(&result, "[");
 	dest = RenderList(&request, &result, request.limit, 0, 0);
@@ -100,6 +103,8 @@ list_task_outputs_page(PG_FUNCTION_ARGS)
 	int64		limit;
 
 	ReadRequestFromArguments(fcinfo, &request);
+	if (ShouldDelegate())
+		return DelegateCall(fcinfo, &request.principal);
 	limit = request.limit > 0 ? request.limit : DEFAULT_PAGE_LIMIT;
 
 	InitJsonResult(&result, PAGE_LAST_TRAILER_BYTES);
@@ -133,6 +138,8 @@ task_outputs(PG_FUNCTION_ARGS)
 	PreparedQuery *query;
 
 	ReadRequestFromArguments(fcinfo, &request);
+	if (ShouldDelegate())
+		return DelegateCall(fcinfo, &request.principal);
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
 	dest = CreateRecordReceiver(rsinfo->setResult, rsinfo->setDesc);
 	query = BindReadQuery(READ_ROWS, &request, request.limit, &params, &scope);
@@ -155,6 +162,8 @@ count_task_outputs(PG_FUNCTION_ARGS)
 	Datum		count;
 
 	ReadRequestFromArguments(fcinfo, &request);
+	if (ShouldDelegate())
+		return DelegateCall(fcinfo, &request.principal);
 	query = BindReadQuery(READ_COUNT, &request, 0, &params, &scope);
 	if (!RunReaderForValue(query, &scope, params, &count))
 		elog(ERROR, "count_task_outputs: no count");

@@ -38,6 +38,7 @@
 #include "utils/uuid.h"
 
 #include "authorization.h"
+#include "delegation.h"
 #include "errors.h"
 #include "purge.h"
 #include "query.h"
@@ -146,6 +147,8 @@ purge_task_outputs(PG_FUNCTION_ARGS)
 	RequirePrincipal(&principal);
 	RequireAdmin("purge task outputs");
 	RequireArgument(fcinfo, 0, "older_than");
+	if (ShouldDelegate())
+		return DelegateCall(fcinfo, &principal);
 	dry_run = PG_ARGISNULL(1) ? false : PG_GETARG_BOOL(1);
 	cutoff = DirectFunctionCall2(timestamptz_mi_interval,
 								 TimestampTzGetDatum(now), PG_GETARG_DATUM(0));

@@ -28,7 +28,13 @@
  * microseconds of work per row does not pay for compiling).  So a big
  * tenant's list is an index scan in the list's order, not a scan of
  * everyone's rows sorted, whatever share of the table the tenant holds and
- * whatever the caller set, and no call pays for planning.
+ * whatever the caller set, and no call pays for planning.  On a distributed
+ * install (distribution.c) Citus plans them, and routes a generic plan
+ * only for the simplest shapes: there the plan cache chooses, as Citus
+ * expects.  A plan made before the install was distributed is made again.
+ * During a delegated call on the node of its organization, a statement
+ * runs as its copy on that organization's shards there (local_shards.c),
+ * planned as on one node.
  * They run through the executor directly, each row handed to a
  * DestReceiver as it is produced: no SPI tuple table, and a ReaderStream
  * keeps one running across calls (export_task_outputs) the way SQL
@@ -53,6 +59,7 @@
 #include "executor/executor.h"
 #include "executor/spi.h"
 #include "jit/jit.h"
+#include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
 #include "utils/datum.h"
@@ -65,7 +72,9 @@
 
 #include "catalog.h"
 #include "compat.h"
+#include "distribution.h"
 #include "errors.h"
+#include "local_shards.h"
 #include "planner_settings.h"
 #include "query.h"
 
@@ -217,10 +226,16 @@ PreparedQueryPlan(PreparedQuery *query, StatementScope *scope)
 {
 	ServiceSwitch sw;
 	SPIPlanPtr	plan;
+	bool		distributed = !query->on_local_shards && DistributedInstall();
 	int			rc;
 
-	if (query->plan != NULL)
+	if (query->plan != NULL && query->plan_distributed == distributed)
 		return query->plan;
+	if (query->plan != NULL)
+	{
+		SPI_freeplan(query->plan);
+		query->plan = NULL;
+	}
 
 	RequireExtensionSchema();
 	EnterService(&sw, scope, query, NULL);
@@ -232,10 +247,13 @@ PreparedQueryPlan(PreparedQuery *query, StatementScope *scope)
 		 * No CURSOR_OPT_PARALLEL_OK: the rows are rendered by this backend.
 		 * The plan is generic: the same whatever the tenant's share of the
 		 * table, and not planned again at every call.  A reader's starts
-		 * fast: its rows are rendered as they come.
+		 * fast: its rows are rendered as they come.  Not generic on a
+		 * distributed install, where Citus plans the statement and can
+		 * route a generic plan only for the simplest shapes: the plan cache
+		 * then chooses, as Citus expects.
 		 */
 		plan = SPI_prepare_cursor(query->sql, query->nargs, query->argtypes,
-								  CURSOR_OPT_GENERIC_PLAN |
+								  (distributed ? 0 : CURSOR_OPT_GENERIC_PLAN) |
 								  (query->reader ? CURSOR_OPT_FAST_PLAN : 0));
 		if (plan == NULL)
 			ReportUnexpectedSPIResult("SPI_prepare", SPI_result);
@@ -252,6 +270,7 @@ PreparedQueryPlan(PreparedQuery *query, StatementScope *scope)
 	PG_END_TRY();
 	LeaveService(&sw);
 	query->plan = plan;
+	query->plan_distributed = distributed;
 	return plan;
 }
 
@@ -288,29 +307,44 @@ SetParam(ParamListInfo params, int position, Oid type, Datum value, bool isnull)
 /*
  * RethrowWithoutStatementContext
  *		Re-throw the error being handled, without the context line that SPI
- *		added for query's own text.  Called in a PG_CATCH block, after the
- *		service role has been left.
+ *		added for the text sql of the extension's own statement (the first
+ *		line, or a later one when the error came from another node, whose
+ *		address comes first).  Called in a PG_CATCH block, after the service
+ *		role has been left.
  */
-pg_noreturn static void
-RethrowWithoutStatementContext(PreparedQuery *query, MemoryContext context)
+void
+RethrowWithoutStatementContext(const char *sql, MemoryContext context)
 {
 	ErrorData  *edata;
 	char	   *own_line;
 	size_t		own_len;
+	char	   *line;
 
 	MemoryContextSwitchTo(context);
 	edata = CopyErrorData();
 	FlushErrorState();
 
-	own_line = psprintf("SQL statement \"%s\"", query->sql);
+	own_line = psprintf("SQL statement \"%s\"", sql);
 	own_len = strlen(own_line);
-	if (edata->context != NULL &&
-		strncmp(edata->context, own_line, own_len) == 0 &&
-		(edata->context[own_len] == '\0' || edata->context[own_len] == '\n'))
+	for (line = edata->context; line != NULL; line = strchr(line, '\n'))
 	{
-		const char *rest = edata->context + own_len;
+		if (*line == '\n')
+			line++;
+		if (strncmp(line, own_line, own_len) == 0 &&
+			(line[own_len] == '\0' || line[own_len] == '\n'))
+		{
+			StringInfoData rest;
 
-		edata->context = (*rest == '\n') ? pstrdup(rest + 1) : NULL;
+			/* the lines before it (from another node: delegation.c), after it */
+			initStringInfo(&rest);
+			appendBinaryStringInfo(&rest, edata->context,
+								   line > edata->context ? line - edata->context - 1 : 0);
+			if (line[own_len] == '\n')
+				appendStringInfo(&rest, "%s%s", rest.len > 0 ? "\n" : "",
+								 line + own_len + 1);
+			edata->context = rest.len > 0 ? rest.data : NULL;
+			break;
+		}
 	}
 	ReThrowError(edata);
 }
@@ -325,7 +359,7 @@ RunQuery(PreparedQuery *query, StatementScope *scope, Datum *values,
 		 const char *nulls, bool read_only, long count)
 {
 	MemoryContext context = CurrentMemoryContext;
-	SPIPlanPtr	plan = PreparedQueryPlan(query, scope);
+	SPIPlanPtr	plan = PreparedQueryPlan(query = LocalShardQuery(query), scope);
 	ServiceSwitch sw;
 	int			rc = 0;
 
@@ -337,7 +371,7 @@ RunQuery(PreparedQuery *query, StatementScope *scope, Datum *values,
 	PG_CATCH();
 	{
 		LeaveService(&sw);
-		RethrowWithoutStatementContext(query, context);
+		RethrowWithoutStatementContext(query->sql, context);
 	}
 	PG_END_TRY();
 	LeaveService(&sw);
@@ -357,7 +391,7 @@ RunQueryOnLatestSnapshot(PreparedQuery *query, StatementScope *scope,
 						 Datum *values, const char *nulls)
 {
 	MemoryContext context = CurrentMemoryContext;
-	SPIPlanPtr	plan = PreparedQueryPlan(query, scope);
+	SPIPlanPtr	plan = PreparedQueryPlan(query = LocalShardQuery(query), scope);
 	Snapshot	crosscheck = IsolationUsesXactSnapshot() ? GetTransactionSnapshot()
 		: InvalidSnapshot;
 	ServiceSwitch sw;
@@ -372,7 +406,7 @@ RunQueryOnLatestSnapshot(PreparedQuery *query, StatementScope *scope,
 	PG_CATCH();
 	{
 		LeaveService(&sw);
-		RethrowWithoutStatementContext(query, context);
+		RethrowWithoutStatementContext(query->sql, context);
 	}
 	PG_END_TRY();
 	LeaveService(&sw);
@@ -439,6 +473,7 @@ RunReader(PreparedQuery *query, StatementScope *scope, ParamListInfo params,
 	uint64		processed = 0;
 
 	Assert(query->reader);
+	query = LocalShardQuery(query);
 	plan = PreparedQueryPlan(query, scope);
 	if (!ActiveSnapshotSet())
 	{
@@ -554,6 +589,7 @@ OpenReaderStream(PreparedQuery *query, StatementScope *scope,
 	SPIPlanPtr	plan;
 
 	Assert(query->reader);
+	query = LocalShardQuery(query);
 	stream->query = query;
 	stream->scope = *scope;
 	stream->owner = CurrentResourceOwner;

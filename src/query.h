@@ -16,6 +16,7 @@
 #include "tcop/dest.h"
 
 #include "authorization.h"
+#include "compat.h"
 
 #define QUERY_MAX_ARGS 16
 
@@ -44,6 +45,8 @@ typedef struct PreparedQuery
 	bool		index_scan;
 	bool		as_caller;
 	SPIPlanPtr	plan;
+	bool		plan_distributed;	/* the plan was made for a distributed install */
+	bool		on_local_shards;	/* a copy naming shards (local_shards.c) */
 } PreparedQuery;
 
 /* A reader statement streaming its rows, one per call */
@@ -64,6 +67,9 @@ extern uint64 RunReader(PreparedQuery *query, StatementScope *scope,
 						ParamListInfo params, DestReceiver *dest);
 extern bool RunReaderForValue(PreparedQuery *query, StatementScope *scope,
 							  ParamListInfo params, Datum *value);
+
+pg_noreturn extern void RethrowWithoutStatementContext(const char *sql,
+														MemoryContext context);
 
 extern ReaderStream *OpenReaderStream(PreparedQuery *query, StatementScope *scope,
 									  ParamListInfo params, DestReceiver *dest);

@@ -38,9 +38,11 @@
  * by its definition, not by name.  Only when the probe finds another
  * current output does the UPDATE run, in the writer's scope on the latest
  * snapshot (in REPEATABLE READ, changing an output that the transaction
- * cannot see is then a serialization failure rather than a silent miss);
- * the rows it changes go through the row triggers like any UPDATE
- * (completed -> stale, stamped and audited).
+ * cannot see is then a serialization failure rather than a silent miss;
+ * on a distributed install, where Citus runs the UPDATE on the shard
+ * without that crosscheck, the probe checks what it found against the
+ * transaction's snapshot itself); the rows it changes go through the row
+ * triggers like any UPDATE (completed -> stale, stamped and audited).
  *
  * src/supersede.c
  *
@@ -53,6 +55,7 @@
 #include "access/relscan.h"
 #include "access/stratnum.h"
 #include "access/table.h"
+#include "access/tableam.h"
 #include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
@@ -70,6 +73,7 @@
 #include "utils/snapmgr.h"
 
 #include "compat.h"
+#include "distribution.h"
 #include "errors.h"
 #include "query.h"
 #include "status.h"
@@ -263,6 +267,23 @@ CurrentOutputsIndex(Relation outputs)
 }
 
 /*
+ * ReportSupersedeSerializationFailure
+ *		40001 for a completed output that a REPEATABLE READ or SERIALIZABLE
+ *		writer would have to turn stale without seeing it.  On one node the
+ *		UPDATE's crosscheck snapshot raises it; on a distributed install
+ *		Citus runs the UPDATE on the shard without a crosscheck, so the
+ *		probe checks the row against the transaction's snapshot itself, and
+ *		says what PostgreSQL says.
+ */
+pg_noreturn static void
+ReportSupersedeSerializationFailure(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+			 errmsg("could not serialize access due to concurrent update")));
+}
+
+/*
  * OtherCurrentOutputExists
  *		Whether the task of completion has a completed output other than
  *		completion's own, committed or written by this transaction: see the
@@ -297,6 +318,9 @@ OtherCurrentOutputExists(Relation outputs, Completion *completion)
 
 		found = !isnull &&
 			memcmp(DatumGetUUIDP(id), &completion->id, sizeof(pg_uuid_t)) != 0;
+		if (found && IsolationUsesXactSnapshot() && DistributedInstall() &&
+			!table_tuple_satisfies_snapshot(outputs, slot, GetTransactionSnapshot()))
+			ReportSupersedeSerializationFailure();
 	}
 	index_endscan(scan);
 	ExecDropSingleTupleTableSlot(slot);

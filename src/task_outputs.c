@@ -9,7 +9,8 @@
  * task output; json_buffer.c: the size limit of a result), checking the
  * values they were given before the library was loaded (settings.c); then
  * the prefix is reserved, so that a misspelt setting is an error rather
- * than a silently ignored placeholder.
+ * than a silently ignored placeholder.  library_version() says which
+ * build this is.
  *
  * src/task_outputs.c
  *
@@ -18,6 +19,7 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "utils/builtins.h"
 #include "utils/guc.h"
 
 #include "json_buffer.h"
@@ -26,6 +28,8 @@
 #include "tenant.h"
 
 PG_MODULE_MAGIC;
+
+PG_FUNCTION_INFO_V1(library_version);
 
 void		_PG_init(void);
 
@@ -38,4 +42,15 @@ _PG_init(void)
 	JsonBufferInit();
 	EndDefiningSettings();
 	MarkGUCPrefixReserved("task_outputs");
+}
+
+/*
+ * library_version
+ *		SQL: the version of this library (the control file's default version
+ *		when it was built), which distribute() compares across the nodes.
+ */
+Datum
+library_version(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_TEXT_P(cstring_to_text(TASK_OUTPUTS_VERSION));
 }

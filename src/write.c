@@ -32,6 +32,7 @@
 #include "utils/uuid.h"
 
 #include "authorization.h"
+#include "delegation.h"
 #include "errors.h"
 #include "flow_executions.h"
 #include "query.h"
@@ -154,6 +155,8 @@ create_flow_execution(PG_FUNCTION_ARGS)
 	RequirePrincipal(&principal);
 	ResolveActor(&principal);
 	RequireArgument(fcinfo, 0, "name");
+	if (ShouldDelegate())
+		return DelegateCall(fcinfo, &principal);
 	id = PG_ARGISNULL(1) ? NewUuidV7Datum() : PG_GETARG_DATUM(1);
 
 	args[0] = id;
@@ -190,6 +193,8 @@ record_task_output(PG_FUNCTION_ARGS)
 	RequireArgument(fcinfo, 0, "flow_execution_id");
 	RequireArgument(fcinfo, 1, "task_name");
 	RequireArgument(fcinfo, 5, "status");
+	if (ShouldDelegate())
+		return DelegateCall(fcinfo, &principal);
 
 	args[0] = PG_GETARG_DATUM(0);
 	args[1] = UUIDPGetDatum(&principal.org_id);
@@ -265,6 +270,8 @@ set_task_output_status(PG_FUNCTION_ARGS)
 	ResolveActor(&principal);
 	RequireArgument(fcinfo, 0, "id");
 	RequireArgument(fcinfo, 1, "status");
+	if (ShouldDelegate())
+		return DelegateCall(fcinfo, &principal);
 	PG_RETURN_DATUM(SetStatus(fcinfo, &principal, PG_GETARG_DATUM(0),
 							  StatusArgument(fcinfo, 1)));
 }
@@ -281,6 +288,8 @@ delete_task_output(PG_FUNCTION_ARGS)
 	RequirePrincipal(&principal);
 	ResolveActor(&principal);
 	RequireArgument(fcinfo, 0, "id");
+	if (ShouldDelegate())
+		return DelegateCall(fcinfo, &principal);
 	PG_RETURN_DATUM(SetStatus(fcinfo, &principal, PG_GETARG_DATUM(0), OUTPUT_DELETED));
 }
 
@@ -320,6 +329,8 @@ restore_task_output(PG_FUNCTION_ARGS)
 	ResolveActor(&principal);
 	RequireAdmin("restore task outputs");
 	RequireArgument(fcinfo, 0, "id");
+	if (ShouldDelegate())
+		return DelegateCall(fcinfo, &principal);
 	args[0] = UUIDPGetDatum(&principal.org_id);
 	args[1] = PG_GETARG_DATUM(0);
 
@@ -396,6 +407,8 @@ mark_stale(PG_FUNCTION_ARGS)
 	RequireArgument(fcinfo, 0, "flow_execution_id");
 	if (!PG_ARGISNULL(1))
 		CheckName("task_name", PG_GETARG_DATUM(1), false);
+	if (ShouldDelegate())
+		return DelegateCall(fcinfo, &principal);
 	args[0] = UUIDPGetDatum(&principal.org_id);
 	args[1] = PG_GETARG_DATUM(0);
 	args[2] = PG_ARGISNULL(1) ? (Datum) 0 : PG_GETARG_DATUM(1);
