@@ -355,11 +355,13 @@ RethrowWithoutStatementContext(const char *sql, MemoryContext context)
  *		the caller is connected to SPI.
  */
 int
-RunQuery(PreparedQuery *query, StatementScope *scope, Datum *values,
+RunQuery(PreparedQuery *requested, StatementScope *scope, Datum *values,
 		 const char *nulls, bool read_only, long count)
 {
+	/* set once, before PG_TRY: the handler reads it after a longjmp */
+	PreparedQuery *query = LocalShardQuery(requested);
 	MemoryContext context = CurrentMemoryContext;
-	SPIPlanPtr	plan = PreparedQueryPlan(query = LocalShardQuery(query), scope);
+	SPIPlanPtr	plan = PreparedQueryPlan(query, scope);
 	ServiceSwitch sw;
 	int			rc = 0;
 
@@ -387,11 +389,13 @@ RunQuery(PreparedQuery *query, StatementScope *scope, Datum *values,
  *		failure rather than a silent miss (as the foreign-key triggers do).
  */
 int
-RunQueryOnLatestSnapshot(PreparedQuery *query, StatementScope *scope,
+RunQueryOnLatestSnapshot(PreparedQuery *requested, StatementScope *scope,
 						 Datum *values, const char *nulls)
 {
+	/* set once, before PG_TRY: the handler reads it after a longjmp */
+	PreparedQuery *query = LocalShardQuery(requested);
 	MemoryContext context = CurrentMemoryContext;
-	SPIPlanPtr	plan = PreparedQueryPlan(query = LocalShardQuery(query), scope);
+	SPIPlanPtr	plan = PreparedQueryPlan(query, scope);
 	Snapshot	crosscheck = IsolationUsesXactSnapshot() ? GetTransactionSnapshot()
 		: InvalidSnapshot;
 	ServiceSwitch sw;

@@ -34,7 +34,7 @@ if [ "$build" -eq 1 ]; then
 fi
 
 workdir=$(mktemp -d "${TMPDIR:-/tmp}/task_outputs-tap.XXXXXX")
-cp -r Makefile t README.md "$workdir/"
+cp -r Makefile task_outputs.control t README.md "$workdir/"
 chmod -R a+rX "$workdir"
 [ "$(id -u)" -eq 0 ] && chown -R postgres: "$workdir"
 
