@@ -36,7 +36,7 @@ typedef struct StatementScope
 {
 	pg_uuid_t	org_id;
 	bool		is_admin;
-	char		actor[ACTOR_BYTES];	/* who writes; empty for a read */
+	char		actor[ACTOR_BYTES]; /* who writes; empty for a read */
 	bool		sees_deleted;	/* may read soft-deleted rows */
 } StatementScope;
 

@@ -362,10 +362,10 @@ RunDelegated(DelegatedCall *call, FunctionCallInfo fcinfo, const Principal *prin
 
 	/*
 	 * A read outside a transaction block needs no distributed transaction:
-	 * Citus then sends the call alone, without BEGIN, its transaction id
-	 * and COMMIT around it (three round trips to one).  Called from here,
-	 * inside a running statement, Citus would open one, as for a call in a
-	 * function; a write keeps it, so that it commits with the statement.
+	 * Citus then sends the call alone, without BEGIN, its transaction id and
+	 * COMMIT around it (three round trips to one).  Called from here, inside
+	 * a running statement, Citus would open one, as for a call in a function;
+	 * a write keeps it, so that it commits with the statement.
 	 */
 	nestlevel = -1;
 	if (call->read_only && !IsTransactionBlock())
@@ -378,8 +378,8 @@ RunDelegated(DelegatedCall *call, FunctionCallInfo fcinfo, const Principal *prin
 
 	/*
 	 * A result of one row (a list's whole JSON) is held in memory here
-	 * anyway: Citus's tuplestore may keep it in memory too rather than
-	 * write it to a temporary file and read it back.
+	 * anyway: Citus's tuplestore may keep it in memory too rather than write
+	 * it to a temporary file and read it back.
 	 */
 	if (call->result != RESULT_ROWS && call->result != RESULT_CHUNK)
 	{
@@ -658,7 +658,10 @@ ExportInChunks(FunctionCallInfo fcinfo)
 		MemoryContext oldcontext;
 		bool		found;
 
-		/* a row read back from a spilled store is made in, and owned by, the slot's memory */
+		/*
+		 * a row read back from a spilled store is made in, and owned by, the
+		 * slot's memory
+		 */
 		oldcontext = MemoryContextSwitchTo(funcctx->multi_call_memory_ctx);
 		found = tuplestore_gettupleslot(export->store, true, false, export->slot);
 		MemoryContextSwitchTo(oldcontext);

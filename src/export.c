@@ -72,6 +72,7 @@ StartExport(FunctionCallInfo fcinfo, FuncCallContext *funcctx)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	MemoryContext oldcontext = MemoryContextSwitchTo(funcctx->multi_call_memory_ctx);
 	ExportState *state = palloc0(sizeof(ExportState));
+
 	/* the statement's parameters point into it: it lives as long */
 	ReadRequest *request = palloc(sizeof(ReadRequest));
 	StatementScope scope;

@@ -71,7 +71,7 @@ typedef struct FilterDef
 	const char *name;			/* the argument's name */
 	Oid			param_type;		/* the statement parameter's type */
 	const char *condition;		/* SQL; %d is the parameter's number */
-	Datum		(*prepare) (const char *name, Datum value);	/* check, convert */
+	Datum		(*prepare) (const char *name, Datum value); /* check, convert */
 } FilterDef;
 
 static Datum PrepareStatusFilter(const char *name, Datum value);
@@ -147,7 +147,7 @@ static PreparedQuery cursor_query = {
 	"SELECT created_at FROM task_outputs.outputs"
 	" WHERE organization_id OPERATOR(pg_catalog.=) $1"
 	" AND id OPERATOR(pg_catalog.=) $2",
-	2, {UUIDOID, UUIDOID}, .reader = true
+	2, {UUIDOID, UUIDOID},.reader = true
 };
 
 /*

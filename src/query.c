@@ -243,14 +243,15 @@ PreparedQueryPlan(PreparedQuery *query, StatementScope *scope)
 	{
 		if ((rc = SPI_connect()) != SPI_OK_CONNECT)
 			ReportUnexpectedSPIResult("SPI_connect", rc);
+
 		/*
 		 * No CURSOR_OPT_PARALLEL_OK: the rows are rendered by this backend.
 		 * The plan is generic: the same whatever the tenant's share of the
 		 * table, and not planned again at every call.  A reader's starts
 		 * fast: its rows are rendered as they come.  Not generic on a
-		 * distributed install, where Citus plans the statement and can
-		 * route a generic plan only for the simplest shapes: the plan cache
-		 * then chooses, as Citus expects.
+		 * distributed install, where Citus plans the statement and can route
+		 * a generic plan only for the simplest shapes: the plan cache then
+		 * chooses, as Citus expects.
 		 */
 		plan = SPI_prepare_cursor(query->sql, query->nargs, query->argtypes,
 								  (distributed ? 0 : CURSOR_OPT_GENERIC_PLAN) |

@@ -45,7 +45,8 @@ typedef struct PreparedQuery
 	bool		index_scan;
 	bool		as_caller;
 	SPIPlanPtr	plan;
-	bool		plan_distributed;	/* the plan was made for a distributed install */
+	bool		plan_distributed;	/* the plan was made for a distributed
+									 * install */
 	bool		on_local_shards;	/* a copy naming shards (local_shards.c) */
 } PreparedQuery;
 
@@ -69,7 +70,7 @@ extern bool RunReaderForValue(PreparedQuery *query, StatementScope *scope,
 							  ParamListInfo params, Datum *value);
 
 pg_noreturn extern void RethrowWithoutStatementContext(const char *sql,
-														MemoryContext context);
+													   MemoryContext context);
 
 extern ReaderStream *OpenReaderStream(PreparedQuery *query, StatementScope *scope,
 									  ParamListInfo params, DestReceiver *dest);

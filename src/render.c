@@ -44,9 +44,10 @@
 #define MEMBER(text) {text, sizeof(text) - 1}
 static const struct
 {
-	const char	text[MEMBER_COPY];
+	const char text[MEMBER_COPY];
 	int			len;
 }			member_prefix[TASK_OUTPUT_NATTS] = {
+
 	MEMBER("{\"id\":"),
 	MEMBER(",\"flow_execution_id\":"),
 	MEMBER(",\"organization_id\":"),
@@ -251,8 +252,8 @@ AppendCachedTimestamptz(RenderedTimestamp *cache, JsonBuffer *out, Datum value)
 	{
 		int			len;
 
-		JsonEncodeDateTime(cache->text + 1, value, TIMESTAMPTZOID, NULL);
-		len = strlen(cache->text + 1);
+		JsonEncodeDateTime(cache->text +1, value, TIMESTAMPTZOID, NULL);
+		len = strlen(cache->text +1);
 		cache->text[0] = '"';
 		cache->text[len + 1] = '"';
 		cache->len = len + 2;
@@ -297,7 +298,7 @@ AppendTextArray(JsonBuffer *out, Datum value)
 	{
 		bool		elemnull;
 		Datum		element = CompatArrayIterNext(&it, &elemnull, i, -1, false,
-													  TYPALIGN_INT);
+												  TYPALIGN_INT);
 
 		if (i > 0)
 			AppendJsonBytes(out, ",", 1);

@@ -402,7 +402,7 @@ SessionClaims(void)
 	if (text == NULL)
 		return NULL;
 
-	if (parsed_claims.text != NULL &&
+	if (parsed_claims.text !=NULL &&
 		strcmp(parsed_claims.text, text) == 0 &&
 		strcmp(parsed_claims.org_claim_name, JwtOrgClaimName()) == 0)
 		return &parsed_claims;

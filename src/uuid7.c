@@ -40,6 +40,7 @@ GenerateUuidV7(pg_uuid_t *uuid)
 {
 	int64		unix_usecs = GetCurrentTimestamp() + UNIX_TO_POSTGRES_USECS;
 	uint64		unix_ms = (uint64) unix_usecs / 1000;
+
 	/* scale the microseconds within the millisecond to 12 bits */
 	uint64		fraction = ((uint64) unix_usecs % 1000) * 4096 / 1000;
 	uint64		time60 = (unix_ms << 12) | fraction;

@@ -565,7 +565,7 @@ corrupt:
  */
 static inline void
 RenderValue(JsonBuffer *out, JEntry je, const char *base,
-				uint32 off, uint32 len)
+			uint32 off, uint32 len)
 {
 	switch (je & JENTRY_TYPEMASK)
 	{
@@ -586,7 +586,7 @@ RenderValue(JsonBuffer *out, JEntry je, const char *base,
 			break;
 		case JENTRY_ISCONTAINER:
 			RenderContainer(out, (const JsonbContainer *)
-								(base + INTALIGN(off)));
+							(base + INTALIGN(off)));
 			break;
 		default:
 			elog(ERROR, "unrecognized jsonb entry type: 0x%08x", je);
@@ -762,7 +762,7 @@ AppendJsonbText(JsonBuffer *out, Jsonb *jb)
 				 root->header);
 		/* the first entry's offset-or-length field is its length either way */
 		RenderValue(out, je, (const char *) &root->children[1],
-						0, JBE_OFFLENFLD(je));
+					0, JBE_OFFLENFLD(je));
 	}
 	else
 		RenderContainer(out, root);
