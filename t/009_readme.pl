@@ -1,7 +1,8 @@
 # Copyright (c) task_outputs contributors
 
 # The README is what a newcomer copies: every ```sql block in it runs, in the
-# order it is written, on a fresh server, as the role its first line names
+# order it is written, on a fresh server (those for a Citus coordinator run
+# in tools/citus-test.sh), as the role its first line names
 # ("-- as worker") or else as a superuser, with psql (the blocks use \gset);
 # the results it shows are the ones the blocks give; and its reference
 # tables (types, functions, settings, roles) list what the extension
@@ -54,6 +55,13 @@ my @blocks;
 
 my @sql = grep { $_->{lang} eq 'sql' } @blocks;
 cmp_ok(scalar @sql, '>=', 10, 'the README has its SQL examples');
+
+# the blocks of "Running distributed on Citus" need a Citus cluster:
+# tools/citus-test.sh runs them on its coordinator
+my $citus_block = qr/\A--\s*on the Citus coordinator\b/;
+is(scalar(grep { $_->{text} =~ $citus_block } @sql),
+	2, 'the README has its two Citus blocks (run by tools/citus-test.sh)');
+@sql = grep { $_->{text} !~ $citus_block } @sql;
 
 # the roles the extension creates, before the README creates any of its own
 my $extension_roles;

@@ -402,14 +402,33 @@ check "distribute() refuses while the nodes run different versions" distribute_r
 for name in worker1 worker2 worker3; do
     DB=$up_db sql "$(port_of $name)" -q -c "SET citus.enable_ddl_propagation = off" -c "ALTER EXTENSION task_outputs UPDATE" >/dev/null
 done
-distribute_works() { DB=$up_db sql "$COORDINATOR" -q -v ON_ERROR_STOP=1 -c "SELECT task_outputs.distribute()" >/dev/null; }
-check "ALTER EXTENSION UPDATE on every node, then distribute()" distribute_works
+# the README's blocks "-- on the Citus coordinator ...", in order, as pasted
+readme_block() {
+    awk -v want="$1" '
+        /^```sql$/ { inblock = 1; text = ""; next }
+        inblock && /^```$/ { inblock = 0; if (text ~ /^-- on the Citus coordinator/ && ++n == want) { printf "%s", text; exit } next }
+        inblock { text = text $0 "\n" }' README.md
+}
+distribute_works() {
+    readme_block 1 | grep -q 'task_outputs.distribute()' &&
+        readme_block 1 | DB=$up_db sql "$COORDINATOR" -q -v ON_ERROR_STOP=1 -f - >/dev/null
+}
+check "ALTER EXTENSION UPDATE on every node, then distribute() as the README shows it" distribute_works
 check "the API on the updated, distributed install" \
     test "$(DB=$up_db sql "$COORDINATOR" -At -v ON_ERROR_STOP=1 \
               -c "SET task_outputs.org_id = '0a000000-0000-4000-8000-00000000000a'" \
               -c "SELECT task_outputs.create_flow_execution('upgraded', '0f000000-0000-4000-8000-0000000000a1')" \
               -c "SELECT status FROM task_outputs.record_task_output('0f000000-0000-4000-8000-0000000000a1', 'after the update')" \
               -c "SELECT json_array_length(task_outputs.list_task_outputs())" 2>&1 | tail -2 | paste -sd' ')" = "completed 1"
+readme_plain_sql() {
+    local out
+    DB=$up_db sql "$COORDINATOR" -q -v ON_ERROR_STOP=1 \
+        -c "SELECT task_outputs.grant_organization('to_c_admin', '0a000000-0000-4000-8000-00000000000a')" >/dev/null || return 1
+    out=$(readme_block 2 | DB=$up_db sql "$COORDINATOR" to_c_admin -At -v ON_ERROR_STOP=1 -f - 2>&1) || { echo "$out"; return 1; }
+    [ "$(DB=$up_db sql "$COORDINATOR" -Atc "SELECT count(*) FROM task_outputs.outputs
+                                             WHERE organization_id = '0a000000-0000-4000-8000-00000000000a' AND task_name = 'load_1'")" = 1 ]
+}
+check "the README's plain SQL on a distributed install, as pasted, by a role of task_outputs_direct" readme_plain_sql
 
 echo
 echo "citus-test: $passed passed, $failed failed"
