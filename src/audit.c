@@ -88,7 +88,8 @@ static PreparedQuery history_query = {
 	" FROM task_outputs.outputs o"
 	" WHERE o.organization_id OPERATOR(pg_catalog.=) $1"
 	" AND o.id OPERATOR(pg_catalog.=) $2",
-	2, {UUIDOID, UUIDOID},.reader = true
+	2, {UUIDOID, UUIDOID},
+	.reader = true
 };
 
 /*

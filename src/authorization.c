@@ -87,7 +87,8 @@ PG_FUNCTION_INFO_V1(deleted_visible);
 static PreparedQuery grantees_query = {
 	"SELECT role_name FROM task_outputs.organization_grants"
 	" WHERE organization_id OPERATOR(pg_catalog.=) $1",
-	1, {UUIDOID},.as_caller = true
+	1, {UUIDOID},
+	.as_caller = true
 };
 
 /* The last authorization decision of this transaction */

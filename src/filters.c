@@ -147,7 +147,8 @@ static PreparedQuery cursor_query = {
 	"SELECT created_at FROM task_outputs.outputs"
 	" WHERE organization_id OPERATOR(pg_catalog.=) $1"
 	" AND id OPERATOR(pg_catalog.=) $2",
-	2, {UUIDOID, UUIDOID},.reader = true
+	2, {UUIDOID, UUIDOID},
+	.reader = true
 };
 
 /*

@@ -38,7 +38,8 @@ static PreparedQuery flow_execution_query = {
 	"  FROM task_outputs.flow_executions"
 	"  WHERE organization_id OPERATOR(pg_catalog.=) $1"
 	"  AND id OPERATOR(pg_catalog.=) $2) f",
-	2, {UUIDOID, UUIDOID},.reader = true
+	2, {UUIDOID, UUIDOID},
+	.reader = true
 };
 
 /*

@@ -41,14 +41,16 @@ static PreparedQuery grant_query = {
 	"INSERT INTO task_outputs.organization_grants (organization_id, role_name, granted_by)"
 	" VALUES ($1, $2, $3)"
 	" ON CONFLICT (organization_id, role_name) DO NOTHING",
-	3, {UUIDOID, NAMEOID, NAMEOID},.as_caller = true
+	3, {UUIDOID, NAMEOID, NAMEOID},
+	.as_caller = true
 };
 
 static PreparedQuery revoke_query = {
 	"DELETE FROM task_outputs.organization_grants"
 	" WHERE organization_id OPERATOR(pg_catalog.=) $1"
 	" AND role_name OPERATOR(pg_catalog.=) $2",
-	2, {UUIDOID, NAMEOID},.as_caller = true
+	2, {UUIDOID, NAMEOID},
+	.as_caller = true
 };
 
 /*

@@ -52,7 +52,8 @@ static bool purge_in_progress = false;
 
 /* both built on first use, see PurgeQueries */
 static PreparedQuery purge_count_query = {
-	NULL, 2, {UUIDOID, TIMESTAMPTZOID},.reader = true
+	NULL, 2, {UUIDOID, TIMESTAMPTZOID},
+	.reader = true
 };
 
 static PreparedQuery purge_batch_query = {

@@ -41,10 +41,10 @@
  * padded to MEMBER_COPY bytes, which are copied whole (see AppendPadded)
  */
 #define MEMBER_COPY 32
-#define MEMBER(text) {text, sizeof(text) - 1}
+#define MEMBER(literal) {literal, sizeof(literal) - 1}
 static const struct
 {
-	const char text[MEMBER_COPY];
+	const char	bytes[MEMBER_COPY];
 	int			len;
 }			member_prefix[TASK_OUTPUT_NATTS] = {
 
@@ -232,7 +232,7 @@ AppendJsonTimestamptz(JsonBuffer *out, Datum value)
 
 /* bytes of a timestamp's text copied whole: "2024-01-01T00:00:00.000001+00:00" */
 #define TIMESTAMP_COPY 48
-StaticAssertDecl(TIMESTAMP_COPY <= sizeof(((RenderedTimestamp *) NULL)->text),
+StaticAssertDecl(TIMESTAMP_COPY <= sizeof(((RenderedTimestamp *) NULL)->json),
 				 "a timestamp's text can be read for TIMESTAMP_COPY bytes");
 
 /*
@@ -252,19 +252,19 @@ AppendCachedTimestamptz(RenderedTimestamp *cache, JsonBuffer *out, Datum value)
 	{
 		int			len;
 
-		JsonEncodeDateTime(cache->text +1, value, TIMESTAMPTZOID, NULL);
-		len = strlen(cache->text +1);
-		cache->text[0] = '"';
-		cache->text[len + 1] = '"';
+		JsonEncodeDateTime(cache->json + 1, value, TIMESTAMPTZOID, NULL);
+		len = strlen(cache->json + 1);
+		cache->json[0] = '"';
+		cache->json[len + 1] = '"';
 		cache->len = len + 2;
 		cache->value = ts;
 		cache->zone = session_timezone;
 		cache->valid = true;
 	}
 	if (cache->len <= TIMESTAMP_COPY)
-		AppendPadded(out, cache->text, cache->len, TIMESTAMP_COPY);
+		AppendPadded(out, cache->json, cache->len, TIMESTAMP_COPY);
 	else
-		AppendJsonBytes(out, cache->text, cache->len);
+		AppendJsonBytes(out, cache->json, cache->len);
 }
 
 /*
@@ -323,7 +323,7 @@ RenderTaskOutput(TaskOutputRenderer *renderer, JsonBuffer *out,
 
 	for (i = 0; i < TASK_OUTPUT_NATTS; i++)
 	{
-		AppendPadded(out, member_prefix[i].text, member_prefix[i].len,
+		AppendPadded(out, member_prefix[i].bytes, member_prefix[i].len,
 					 MEMBER_COPY);
 		if (isnull[i])
 		{

@@ -28,7 +28,7 @@ typedef struct RenderedTimestamp
 	TimestampTz value;
 	pg_tz	   *zone;			/* the session TimeZone it was rendered in */
 	int			len;
-	char text[	MAXDATELEN + 3];	/* quotes and NUL */
+	char		json[MAXDATELEN + 3];	/* quotes and NUL */
 } RenderedTimestamp;
 
 typedef struct TaskOutputRenderer

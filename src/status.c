@@ -40,17 +40,35 @@ static const char *const status_names[OUTPUT_NSTATUSES] = {
  */
 static const bool allowed[OUTPUT_NSTATUSES][OUTPUT_NSTATUSES] = {
 	/* queued    -> running | failed | deleted */
-	[OUTPUT_QUEUED] = {[OUTPUT_RUNNING] = true,[OUTPUT_FAILED] = true,[OUTPUT_DELETED] = true},
+	[OUTPUT_QUEUED] = {
+		[OUTPUT_RUNNING] = true,
+		[OUTPUT_FAILED] = true,
+		[OUTPUT_DELETED] = true,
+	},
 	/* running   -> completed | failed | deleted */
-	[OUTPUT_RUNNING] = {[OUTPUT_COMPLETED] = true,[OUTPUT_FAILED] = true,[OUTPUT_DELETED] = true},
+	[OUTPUT_RUNNING] = {
+		[OUTPUT_COMPLETED] = true,
+		[OUTPUT_FAILED] = true,
+		[OUTPUT_DELETED] = true,
+	},
 	/* completed -> stale | deleted */
-	[OUTPUT_COMPLETED] = {[OUTPUT_STALE] = true,[OUTPUT_DELETED] = true},
+	[OUTPUT_COMPLETED] = {
+		[OUTPUT_STALE] = true,
+		[OUTPUT_DELETED] = true,
+	},
 	/* failed    -> queued (retry) | stale | deleted */
-	[OUTPUT_FAILED] = {[OUTPUT_QUEUED] = true,[OUTPUT_STALE] = true,[OUTPUT_DELETED] = true},
+	[OUTPUT_FAILED] = {
+		[OUTPUT_QUEUED] = true,
+		[OUTPUT_STALE] = true,
+		[OUTPUT_DELETED] = true,
+	},
 	/* deleted   -> (terminal) */
 	[OUTPUT_DELETED] = {0},
 	/* stale     -> completed (refreshed) | deleted */
-	[OUTPUT_STALE] = {[OUTPUT_COMPLETED] = true,[OUTPUT_DELETED] = true},
+	[OUTPUT_STALE] = {
+		[OUTPUT_COMPLETED] = true,
+		[OUTPUT_DELETED] = true,
+	},
 };
 
 /* the enum's OIDs, by OutputStatus, for enum type status_type */

@@ -115,7 +115,8 @@ static Oid	current_index = InvalidOid;
 
 static PreparedQuery supersede_query = {
 	NULL,						/* built on first use: see SupersedeQuery */
-	4, {UUIDOID, UUIDOID, TEXTOID, UUIDOID},.index_scan = true
+	4, {UUIDOID, UUIDOID, TEXTOID, UUIDOID},
+	.index_scan = true
 };
 
 static void

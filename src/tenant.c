@@ -86,7 +86,7 @@ static TenantSetting *actor_setting = NULL;
 /* Claims of the last request.jwt.claims text seen, parsed */
 typedef struct ParsedClaims
 {
-	char	   *text;			/* the setting's value */
+	char	   *claims_json;	/* the setting's value */
 	char	   *org_claim_name; /* task_outputs.jwt_org_claim when parsed */
 	char	   *org_id;			/* string value of the org claim, or NULL */
 	char	   *sub;			/* string value of the sub claim, or NULL */
@@ -396,20 +396,20 @@ ClaimString(Jsonb *claims, const char *name)
 static ParsedClaims *
 SessionClaims(void)
 {
-	const char *text = SessionSetValue(POSTGREST_CLAIMS);
+	const char *claims_json = SessionSetValue(POSTGREST_CLAIMS);
 	Jsonb	   *claims;
 
-	if (text == NULL)
+	if (claims_json == NULL)
 		return NULL;
 
-	if (parsed_claims.text !=NULL &&
-		strcmp(parsed_claims.text, text) == 0 &&
+	if (parsed_claims.claims_json != NULL &&
+		strcmp(parsed_claims.claims_json, claims_json) == 0 &&
 		strcmp(parsed_claims.org_claim_name, JwtOrgClaimName()) == 0)
 		return &parsed_claims;
 
 	/* forget the previous parse before anything can fail */
-	if (parsed_claims.text)
-		pfree(parsed_claims.text);
+	if (parsed_claims.claims_json)
+		pfree(parsed_claims.claims_json);
 	if (parsed_claims.org_claim_name)
 		pfree(parsed_claims.org_claim_name);
 	if (parsed_claims.org_id)
@@ -418,12 +418,12 @@ SessionClaims(void)
 		pfree(parsed_claims.sub);
 	memset(&parsed_claims, 0, sizeof(parsed_claims));
 
-	claims = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(text)));
+	claims = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(claims_json)));
 	parsed_claims.org_id = ClaimString(claims, JwtOrgClaimName());
 	parsed_claims.sub = ClaimString(claims, ACTOR_CLAIM);
 	parsed_claims.org_claim_name = MemoryContextStrdup(TopMemoryContext,
 													   JwtOrgClaimName());
-	parsed_claims.text = MemoryContextStrdup(TopMemoryContext, text);
+	parsed_claims.claims_json = MemoryContextStrdup(TopMemoryContext, claims_json);
 	return &parsed_claims;
 }
 
