@@ -247,6 +247,23 @@ REVOKE ALL ON SCHEMA task_outputs_internal FROM PUBLIC;
 COMMENT ON SCHEMA task_outputs_internal IS
 	'Internal functions of task_outputs, for superusers only: the tenant-first twins of the API that a distributed install runs on the tenant''s node';
 
+/*
+ * The types the API's twins are called with from another node: Citus
+ * writes a call's arguments as constants named by their types, built-in
+ * types without a schema, and the node that runs the call parses them as
+ * the extension's owner under settings the caller may have propagated,
+ * search_path too.  Domains of this schema are written with it.
+ */
+CREATE DOMAIN task_outputs_internal.uuid_argument AS uuid;
+CREATE DOMAIN task_outputs_internal.text_argument AS text;
+CREATE DOMAIN task_outputs_internal.text_array_argument AS text[];
+CREATE DOMAIN task_outputs_internal.jsonb_argument AS jsonb;
+CREATE DOMAIN task_outputs_internal.timestamptz_argument AS timestamptz;
+CREATE DOMAIN task_outputs_internal.interval_argument AS interval;
+REVOKE USAGE ON DOMAIN task_outputs_internal.uuid_argument, task_outputs_internal.text_argument,
+	task_outputs_internal.text_array_argument, task_outputs_internal.jsonb_argument,
+	task_outputs_internal.timestamptz_argument, task_outputs_internal.interval_argument FROM PUBLIC;
+
 CREATE FUNCTION task_outputs_internal.library_version()
 RETURNS text
 AS 'MODULE_PATHNAME', 'library_version'

@@ -28,7 +28,7 @@ SELECT regexp_replace(pg_describe_object(classid, objid, 0), '\(.*\)', '()') AS 
    AND deptype = 'e'
    AND NOT EXISTS (SELECT FROM pg_type t
                     WHERE d.classid = 'pg_type'::regclass AND t.oid = d.objid
-                      AND (t.typcategory = 'A'
+                      AND ((t.typcategory = 'A' AND t.typtype <> 'd')
                            OR (t.typrelid <> 0 AND
                                (SELECT relkind FROM pg_class WHERE oid = t.typrelid) <> 'c')))
  ORDER BY 1;

@@ -192,6 +192,81 @@ InternalSchema(void)
 	return schema;
 }
 
+static Oid
+TypeNamespace(Oid type)
+{
+	HeapTuple	tuple = SearchSysCache1(TYPEOID, ObjectIdGetDatum(type));
+	Oid			namespace;
+
+	if (!HeapTupleIsValid(tuple))
+		elog(ERROR, "cache lookup failed for type %u", type);
+	namespace = ((Form_pg_type) GETSTRUCT(tuple))->typnamespace;
+	ReleaseSysCache(tuple);
+	return namespace;
+}
+
+/*
+ * ArgumentType
+ *		The type a twin's argument of type type is passed as: for the types
+ *		whose names resolve through search_path, a domain over it in the
+ *		twins' schema.
+ *
+ * Citus sends the call to the other node as text, each argument a constant
+ * with its type's name: built-in types unqualified ('...'::uuid), other
+ * types with their schema.  There the text is parsed by the connection
+ * Citus opened as the extension's owner, a superuser, with the settings
+ * the caller propagated with SET LOCAL (citus.propagate_set_commands) --
+ * its search_path too.  A type name that resolved through it could find a
+ * caller's domain, whose CHECK would run as that superuser.  So every
+ * argument is passed as a type whose name cannot: a domain of the twins'
+ * schema (which grants nothing to anyone; the twins take the base types,
+ * to which a domain converts without a cast), or a type written as an SQL
+ * keyword (boolean, integer) or of the extension's own schema (Citus
+ * deparses a statement under an empty search_path: such a type is written
+ * with its schema).
+ */
+static Oid
+ArgumentType(Oid type)
+{
+	const char *domain;
+	Oid			domain_type;
+
+	switch (type)
+	{
+		case UUIDOID:
+			domain = "uuid_argument";
+			break;
+		case TEXTOID:
+			domain = "text_argument";
+			break;
+		case TEXTARRAYOID:
+			domain = "text_array_argument";
+			break;
+		case JSONBOID:
+			domain = "jsonb_argument";
+			break;
+		case TIMESTAMPTZOID:
+			domain = "timestamptz_argument";
+			break;
+		case INTERVALOID:
+			domain = "interval_argument";
+			break;
+		case BOOLOID:
+		case INT4OID:
+			return type;
+		default:
+			if (TypeNamespace(type) != PG_CATALOG_NAMESPACE)
+				return type;	/* Citus writes its schema */
+			elog(ERROR, "no argument type of the twins for type %s", format_type_be(type));
+	}
+	domain_type = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid,
+								  CStringGetDatum(domain),
+								  ObjectIdGetDatum(InternalSchema()));
+	if (!OidIsValid(domain_type))
+		ReportLibraryMismatch(psprintf("type %s.%s", INTERNAL_SCHEMA, domain));
+	return domain_type;
+}
+
 /*
  * BuildDelegatedCall
  *		The statement calling the twin of API function fn_oid: from the
@@ -230,6 +305,8 @@ BuildDelegatedCall(DelegatedCall *call, Oid fn_oid)
 		call->argtypes[call->nargs++] = UUIDOID;	/* starting_after */
 	}
 	Assert(call->nargs <= FUNC_MAX_ARGS);
+	for (i = 0; i < call->nargs; i++)
+		call->argtypes[i] = ArgumentType(call->argtypes[i]);
 
 	initStringInfo(&sql);
 	appendStringInfo(&sql, "SELECT * FROM %s.%s(", INTERNAL_SCHEMA,
@@ -345,10 +422,14 @@ RunDelegated(DelegatedCall *call, FunctionCallInfo fcinfo, const Principal *prin
 
 	if (CALLER_ARGUMENTS + PG_NARGS() + nextra != call->nargs)
 		ReportLibraryMismatch(psprintf("function %s", get_func_name(call->fn_oid)));
-	SetParam(params, ++position, UUIDOID, UUIDPGetDatum(&principal->org_id), false);
-	SetParam(params, ++position, BOOLOID, BoolGetDatum(principal->is_admin), false);
-	SetParam(params, ++position, TEXTOID, CStringGetTextDatum(principal->actor), false);
-	SetParam(params, ++position, TEXTARRAYOID, CallerSettings(), false);
+	SetParam(params, position + 1, call->argtypes[position], UUIDPGetDatum(&principal->org_id), false);
+	position++;
+	SetParam(params, position + 1, call->argtypes[position], BoolGetDatum(principal->is_admin), false);
+	position++;
+	SetParam(params, position + 1, call->argtypes[position], CStringGetTextDatum(principal->actor), false);
+	position++;
+	SetParam(params, position + 1, call->argtypes[position], CallerSettings(), false);
+	position++;
 	for (i = 0; i < PG_NARGS(); i++, position++)
 		SetParam(params, position + 1, call->argtypes[position], fcinfo->args[i].value,
 				 fcinfo->args[i].isnull);
@@ -367,14 +448,24 @@ RunDelegated(DelegatedCall *call, FunctionCallInfo fcinfo, const Principal *prin
 	 * a running statement, Citus would open one, as for a call in a function;
 	 * a write keeps it, so that it commits with the statement.
 	 */
-	nestlevel = -1;
+	nestlevel = NewGUCNestLevel();
 	if (call->read_only && !IsTransactionBlock())
-	{
-		nestlevel = NewGUCNestLevel();
 		(void) set_config_option(CITUS_FUNCTION_TRANSACTION_SETTING, "off",
 								 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
 								 true, 0, false);
-	}
+
+	/*
+	 * Citus writes the arguments as text in the caller's styles, and the
+	 * other node reads them in its own: ISO dates (year first, read so under
+	 * any DateStyle) and ISO 8601 intervals (read so under any IntervalStyle)
+	 * mean the same there.
+	 */
+	(void) set_config_option("DateStyle", "ISO, MDY",
+							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
+							 true, 0, false);
+	(void) set_config_option("IntervalStyle", "iso_8601",
+							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
+							 true, 0, false);
 
 	/*
 	 * A result of one row (a list's whole JSON) is held in memory here
@@ -382,13 +473,9 @@ RunDelegated(DelegatedCall *call, FunctionCallInfo fcinfo, const Principal *prin
 	 * it to a temporary file and read it back.
 	 */
 	if (call->result != RESULT_ROWS && call->result != RESULT_CHUNK)
-	{
-		if (nestlevel < 0)
-			nestlevel = NewGUCNestLevel();
 		(void) set_config_option("work_mem", ONE_ROW_WORK_MEM,
 								 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
 								 true, 0, false);
-	}
 
 	GetUserIdAndSecContext(&save_userid, &save_sec_context);
 	SetUserIdAndSecContext(role, save_sec_context |
@@ -416,8 +503,7 @@ RunDelegated(DelegatedCall *call, FunctionCallInfo fcinfo, const Principal *prin
 	}
 	PG_END_TRY();
 	SetUserIdAndSecContext(save_userid, save_sec_context);
-	if (nestlevel >= 0)
-		AtEOXact_GUC(true, nestlevel);
+	AtEOXact_GUC(true, nestlevel);
 }
 
 static void

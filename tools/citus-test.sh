@@ -17,7 +17,8 @@
 #   3. what distribution adds (distributed.sql); every API entry point
 #      routed to one node, whose own statements stay on that organization's
 #      shards (routing.psql); the hostile tenant on the coordinator and on
-#      each worker; the grants' invalidation across sessions, on a worker;
+#      each worker, and its propagated settings (hostile_settings.sql);
+#      the grants' invalidation across sessions, on a worker;
 #   4. the isolation specs (specs/) against the coordinator of a database
 #      of their own;
 #   5. topology: a worker added and the shards rebalanced, an organization
@@ -201,6 +202,7 @@ hostile() {
         port=$(port_of "$name")
         prove "$port" to_c_tenant test/citus/hostile.sql
     done
+    prove "$COORDINATOR" to_c_tenant test/citus/hostile_settings.sql
     node_a=$(node_of 0a000000-0000-4000-8000-00000000000a)
     local twin="task_outputs_internal.count_task_outputs(uuid, boolean, text, text[], uuid, text, task_outputs.task_output_status[], text[], jsonb, timestamptz, timestamptz, boolean)"
     sql "$node_a" -q -c "SET citus.enable_ddl_propagation = off" \

@@ -8,7 +8,9 @@
 --   to_c_reader, to_c_admin: LOGIN reader and administrator of
 --     organization A of generated.psql, both of the trusted tier (plain
 --     SQL on the tables), for the differential checks;
---   to_c_tenant: LOGIN writer of A and nothing else (the hostile tenant);
+--   to_c_tenant: LOGIN writer of A and nothing else (the hostile tenant),
+--     owner of schema to_c_tenant_own (a tenant that may create objects
+--     somewhere: its own schema, or a public schema left writable);
 --   to_c_authenticator: a gateway's LOGIN NOINHERIT role, member of
 --     task_outputs_gateway, which SET ROLEs to to_c_web (NOLOGIN, writer).
 \set ON_ERROR_STOP 1
@@ -19,6 +21,7 @@ CREATE ROLE to_c_ops LOGIN IN ROLE task_outputs_admin;
 CREATE ROLE to_c_reader LOGIN IN ROLE task_outputs_reader, task_outputs_direct;
 CREATE ROLE to_c_admin LOGIN IN ROLE task_outputs_admin, task_outputs_direct;
 CREATE ROLE to_c_tenant LOGIN IN ROLE task_outputs_writer;
+CREATE SCHEMA to_c_tenant_own AUTHORIZATION to_c_tenant;
 CREATE ROLE to_c_authenticator LOGIN NOINHERIT IN ROLE task_outputs_gateway;
 CREATE ROLE to_c_web NOLOGIN IN ROLE task_outputs_writer ROLE to_c_authenticator;
 \o /dev/null
