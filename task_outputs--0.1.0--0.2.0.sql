@@ -272,28 +272,28 @@ COMMENT ON FUNCTION task_outputs_internal.library_version() IS
 	'The version of the task_outputs library this session loaded; distribute() checks that every node runs the same';
 
 CREATE FUNCTION task_outputs_internal.list_task_outputs(
-	caller_organization_id uuid, caller_is_admin boolean, caller_actor text, caller_settings text[],
-	flow_execution_id uuid, task_name text, status @extschema@.task_output_status[],
-	tags text[], summary_contains jsonb, created_after timestamptz, created_before timestamptz,
-	include_output boolean, include_deleted boolean, "limit" int, starting_after uuid)
+	caller_organization_id task_outputs_internal.uuid_argument, caller_is_admin boolean, caller_actor task_outputs_internal.text_argument, caller_settings task_outputs_internal.text_array_argument,
+	flow_execution_id task_outputs_internal.uuid_argument, task_name task_outputs_internal.text_argument, status @extschema@.task_output_status[],
+	tags task_outputs_internal.text_array_argument, summary_contains task_outputs_internal.jsonb_argument, created_after task_outputs_internal.timestamptz_argument, created_before task_outputs_internal.timestamptz_argument,
+	include_output boolean, include_deleted boolean, "limit" int, starting_after task_outputs_internal.uuid_argument)
 RETURNS text
 AS 'MODULE_PATHNAME', 'internal_list_task_outputs'
 LANGUAGE C STABLE PARALLEL SAFE;
 
 CREATE FUNCTION task_outputs_internal.list_task_outputs_page(
-	caller_organization_id uuid, caller_is_admin boolean, caller_actor text, caller_settings text[],
-	flow_execution_id uuid, task_name text, status @extschema@.task_output_status[],
-	tags text[], summary_contains jsonb, created_after timestamptz, created_before timestamptz,
-	include_output boolean, include_deleted boolean, "limit" int, starting_after uuid)
+	caller_organization_id task_outputs_internal.uuid_argument, caller_is_admin boolean, caller_actor task_outputs_internal.text_argument, caller_settings task_outputs_internal.text_array_argument,
+	flow_execution_id task_outputs_internal.uuid_argument, task_name task_outputs_internal.text_argument, status @extschema@.task_output_status[],
+	tags task_outputs_internal.text_array_argument, summary_contains task_outputs_internal.jsonb_argument, created_after task_outputs_internal.timestamptz_argument, created_before task_outputs_internal.timestamptz_argument,
+	include_output boolean, include_deleted boolean, "limit" int, starting_after task_outputs_internal.uuid_argument)
 RETURNS text
 AS 'MODULE_PATHNAME', 'internal_list_task_outputs_page'
 LANGUAGE C STABLE PARALLEL SAFE;
 
 CREATE FUNCTION task_outputs_internal.task_outputs(
-	caller_organization_id uuid, caller_is_admin boolean, caller_actor text, caller_settings text[],
-	flow_execution_id uuid, task_name text, status @extschema@.task_output_status[],
-	tags text[], summary_contains jsonb, created_after timestamptz, created_before timestamptz,
-	include_output boolean, include_deleted boolean, "limit" int, starting_after uuid)
+	caller_organization_id task_outputs_internal.uuid_argument, caller_is_admin boolean, caller_actor task_outputs_internal.text_argument, caller_settings task_outputs_internal.text_array_argument,
+	flow_execution_id task_outputs_internal.uuid_argument, task_name task_outputs_internal.text_argument, status @extschema@.task_output_status[],
+	tags task_outputs_internal.text_array_argument, summary_contains task_outputs_internal.jsonb_argument, created_after task_outputs_internal.timestamptz_argument, created_before task_outputs_internal.timestamptz_argument,
+	include_output boolean, include_deleted boolean, "limit" int, starting_after task_outputs_internal.uuid_argument)
 RETURNS SETOF @extschema@.task_output
 AS 'MODULE_PATHNAME', 'internal_task_outputs'
 LANGUAGE C STABLE PARALLEL SAFE ROWS 1000;
@@ -301,92 +301,92 @@ LANGUAGE C STABLE PARALLEL SAFE ROWS 1000;
 -- One chunk of an export: the API's filters, then "limit" and
 -- starting_after, by which the entry node walks the export chunk by chunk.
 CREATE FUNCTION task_outputs_internal.export_task_outputs(
-	caller_organization_id uuid, caller_is_admin boolean, caller_actor text, caller_settings text[],
-	flow_execution_id uuid, task_name text, status @extschema@.task_output_status[],
-	tags text[], summary_contains jsonb, created_after timestamptz, created_before timestamptz,
-	include_output boolean, include_deleted boolean, "limit" int, starting_after uuid)
+	caller_organization_id task_outputs_internal.uuid_argument, caller_is_admin boolean, caller_actor task_outputs_internal.text_argument, caller_settings task_outputs_internal.text_array_argument,
+	flow_execution_id task_outputs_internal.uuid_argument, task_name task_outputs_internal.text_argument, status @extschema@.task_output_status[],
+	tags task_outputs_internal.text_array_argument, summary_contains task_outputs_internal.jsonb_argument, created_after task_outputs_internal.timestamptz_argument, created_before task_outputs_internal.timestamptz_argument,
+	include_output boolean, include_deleted boolean, "limit" int, starting_after task_outputs_internal.uuid_argument)
 RETURNS SETOF text
 AS 'MODULE_PATHNAME', 'internal_export_task_outputs'
 LANGUAGE C STABLE PARALLEL SAFE ROWS 1000;
 
 CREATE FUNCTION task_outputs_internal.count_task_outputs(
-	caller_organization_id uuid, caller_is_admin boolean, caller_actor text, caller_settings text[],
-	flow_execution_id uuid, task_name text, status @extschema@.task_output_status[],
-	tags text[], summary_contains jsonb, created_after timestamptz, created_before timestamptz,
+	caller_organization_id task_outputs_internal.uuid_argument, caller_is_admin boolean, caller_actor task_outputs_internal.text_argument, caller_settings task_outputs_internal.text_array_argument,
+	flow_execution_id task_outputs_internal.uuid_argument, task_name task_outputs_internal.text_argument, status @extschema@.task_output_status[],
+	tags task_outputs_internal.text_array_argument, summary_contains task_outputs_internal.jsonb_argument, created_after task_outputs_internal.timestamptz_argument, created_before task_outputs_internal.timestamptz_argument,
 	include_deleted boolean)
 RETURNS bigint
 AS 'MODULE_PATHNAME', 'internal_count_task_outputs'
 LANGUAGE C STABLE PARALLEL SAFE;
 
 CREATE FUNCTION task_outputs_internal.get_task_output(
-	caller_organization_id uuid, caller_is_admin boolean, caller_actor text, caller_settings text[],
-	id uuid)
+	caller_organization_id task_outputs_internal.uuid_argument, caller_is_admin boolean, caller_actor task_outputs_internal.text_argument, caller_settings task_outputs_internal.text_array_argument,
+	id task_outputs_internal.uuid_argument)
 RETURNS text
 AS 'MODULE_PATHNAME', 'internal_get_task_output'
 LANGUAGE C STABLE PARALLEL SAFE;
 
 CREATE FUNCTION task_outputs_internal.get_flow_execution(
-	caller_organization_id uuid, caller_is_admin boolean, caller_actor text, caller_settings text[],
-	id uuid, task_name text, status @extschema@.task_output_status[],
-	tags text[], summary_contains jsonb, created_after timestamptz, created_before timestamptz,
+	caller_organization_id task_outputs_internal.uuid_argument, caller_is_admin boolean, caller_actor task_outputs_internal.text_argument, caller_settings task_outputs_internal.text_array_argument,
+	id task_outputs_internal.uuid_argument, task_name task_outputs_internal.text_argument, status @extschema@.task_output_status[],
+	tags task_outputs_internal.text_array_argument, summary_contains task_outputs_internal.jsonb_argument, created_after task_outputs_internal.timestamptz_argument, created_before task_outputs_internal.timestamptz_argument,
 	include_output boolean, include_deleted boolean)
 RETURNS text
 AS 'MODULE_PATHNAME', 'internal_get_flow_execution'
 LANGUAGE C STABLE PARALLEL SAFE;
 
 CREATE FUNCTION task_outputs_internal.task_output_history(
-	caller_organization_id uuid, caller_is_admin boolean, caller_actor text, caller_settings text[],
-	id uuid)
+	caller_organization_id task_outputs_internal.uuid_argument, caller_is_admin boolean, caller_actor task_outputs_internal.text_argument, caller_settings task_outputs_internal.text_array_argument,
+	id task_outputs_internal.uuid_argument)
 RETURNS text
 AS 'MODULE_PATHNAME', 'internal_task_output_history'
 LANGUAGE C STABLE PARALLEL SAFE;
 
 CREATE FUNCTION task_outputs_internal.create_flow_execution(
-	caller_organization_id uuid, caller_is_admin boolean, caller_actor text, caller_settings text[],
-	name text, id uuid)
+	caller_organization_id task_outputs_internal.uuid_argument, caller_is_admin boolean, caller_actor task_outputs_internal.text_argument, caller_settings task_outputs_internal.text_array_argument,
+	name task_outputs_internal.text_argument, id task_outputs_internal.uuid_argument)
 RETURNS uuid
 AS 'MODULE_PATHNAME', 'internal_create_flow_execution'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
 
 CREATE FUNCTION task_outputs_internal.record_task_output(
-	caller_organization_id uuid, caller_is_admin boolean, caller_actor text, caller_settings text[],
-	flow_execution_id uuid, task_name text, output jsonb, summary jsonb, tags text[],
+	caller_organization_id task_outputs_internal.uuid_argument, caller_is_admin boolean, caller_actor task_outputs_internal.text_argument, caller_settings task_outputs_internal.text_array_argument,
+	flow_execution_id task_outputs_internal.uuid_argument, task_name task_outputs_internal.text_argument, output task_outputs_internal.jsonb_argument, summary task_outputs_internal.jsonb_argument, tags task_outputs_internal.text_array_argument,
 	status @extschema@.task_output_status)
 RETURNS @extschema@.task_output
 AS 'MODULE_PATHNAME', 'internal_record_task_output'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
 
 CREATE FUNCTION task_outputs_internal.set_task_output_status(
-	caller_organization_id uuid, caller_is_admin boolean, caller_actor text, caller_settings text[],
-	id uuid, status @extschema@.task_output_status)
+	caller_organization_id task_outputs_internal.uuid_argument, caller_is_admin boolean, caller_actor task_outputs_internal.text_argument, caller_settings task_outputs_internal.text_array_argument,
+	id task_outputs_internal.uuid_argument, status @extschema@.task_output_status)
 RETURNS @extschema@.task_output
 AS 'MODULE_PATHNAME', 'internal_set_task_output_status'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
 
 CREATE FUNCTION task_outputs_internal.delete_task_output(
-	caller_organization_id uuid, caller_is_admin boolean, caller_actor text, caller_settings text[],
-	id uuid)
+	caller_organization_id task_outputs_internal.uuid_argument, caller_is_admin boolean, caller_actor task_outputs_internal.text_argument, caller_settings task_outputs_internal.text_array_argument,
+	id task_outputs_internal.uuid_argument)
 RETURNS @extschema@.task_output
 AS 'MODULE_PATHNAME', 'internal_delete_task_output'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
 
 CREATE FUNCTION task_outputs_internal.restore_task_output(
-	caller_organization_id uuid, caller_is_admin boolean, caller_actor text, caller_settings text[],
-	id uuid)
+	caller_organization_id task_outputs_internal.uuid_argument, caller_is_admin boolean, caller_actor task_outputs_internal.text_argument, caller_settings task_outputs_internal.text_array_argument,
+	id task_outputs_internal.uuid_argument)
 RETURNS @extschema@.task_output
 AS 'MODULE_PATHNAME', 'internal_restore_task_output'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
 
 CREATE FUNCTION task_outputs_internal.mark_stale(
-	caller_organization_id uuid, caller_is_admin boolean, caller_actor text, caller_settings text[],
-	flow_execution_id uuid, task_name text)
+	caller_organization_id task_outputs_internal.uuid_argument, caller_is_admin boolean, caller_actor task_outputs_internal.text_argument, caller_settings task_outputs_internal.text_array_argument,
+	flow_execution_id task_outputs_internal.uuid_argument, task_name task_outputs_internal.text_argument)
 RETURNS bigint
 AS 'MODULE_PATHNAME', 'internal_mark_stale'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
 
 CREATE FUNCTION task_outputs_internal.purge_task_outputs(
-	caller_organization_id uuid, caller_is_admin boolean, caller_actor text, caller_settings text[],
-	older_than interval, dry_run boolean)
+	caller_organization_id task_outputs_internal.uuid_argument, caller_is_admin boolean, caller_actor task_outputs_internal.text_argument, caller_settings task_outputs_internal.text_array_argument,
+	older_than task_outputs_internal.interval_argument, dry_run boolean)
 RETURNS bigint
 AS 'MODULE_PATHNAME', 'internal_purge_task_outputs'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;

@@ -204,7 +204,7 @@ hostile() {
     done
     prove "$COORDINATOR" to_c_tenant test/citus/hostile_settings.sql
     node_a=$(node_of 0a000000-0000-4000-8000-00000000000a)
-    local twin="task_outputs_internal.count_task_outputs(uuid, boolean, text, text[], uuid, text, task_outputs.task_output_status[], text[], jsonb, timestamptz, timestamptz, boolean)"
+    local twin="task_outputs_internal.count_task_outputs(task_outputs_internal.uuid_argument, boolean, task_outputs_internal.text_argument, task_outputs_internal.text_array_argument, task_outputs_internal.uuid_argument, task_outputs_internal.text_argument, task_outputs.task_output_status[], task_outputs_internal.text_array_argument, task_outputs_internal.jsonb_argument, task_outputs_internal.timestamptz_argument, task_outputs_internal.timestamptz_argument, boolean)"
     sql "$node_a" -q -c "SET citus.enable_ddl_propagation = off" \
         -c "GRANT USAGE ON SCHEMA task_outputs_internal TO to_c_tenant" \
         -c "GRANT EXECUTE ON FUNCTION $twin TO to_c_tenant" >/dev/null
