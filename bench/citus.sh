@@ -14,6 +14,9 @@
 # and connections):
 #   - page: list_task_outputs_page() of the big organization (100 rows);
 #   - get: get_task_output(id) of one of 200 of its outputs, at random;
+#   - floor: one of those rows by its key in plain SQL, as a superuser,
+#     which Citus routes to one shard: what Citus itself adds to a
+#     statement through the coordinator;
 #   - list: list_task_outputs() of the big organization (87,500 rows,
 #     about 100 MB of JSON), a few calls a round;
 #   - export's first row: FETCH 1 from a cursor over export_task_outputs(),
@@ -35,7 +38,7 @@ while [ $# -gt 0 ]; do
     case $1 in
         --rounds) ROUNDS=$2; shift 2 ;;
         --keep) KEEP=1; shift ;;
-        -h | --help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h | --help) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "usage: bench/citus.sh [--rounds N] [--keep]" >&2; exit 2 ;;
     esac
 done
@@ -101,6 +104,13 @@ EOF
 cat >"$OUT/get.sql" <<'EOF'
 \set k random(1, 200)
 SELECT octet_length(task_outputs.get_task_output(s.id)::text) FROM bench.citus_sample s WHERE s.n = 0 AND s.k = :k;
+EOF
+# Citus's own cost of a statement through the coordinator: one row by its
+# key, plain SQL as a superuser, routed to one shard
+read -r FLOOR_ID < <(sql "$SINGLE" -At -c "SELECT id FROM bench.citus_sample WHERE n = 0 AND k = 1")
+cat >"$OUT/floor.sql" <<EOF
+SELECT octet_length(summary::text) FROM task_outputs.outputs
+ WHERE organization_id = '$BIG' AND id = '$FLOOR_ID';
 EOF
 cat >"$OUT/list.sql" <<'EOF'
 SELECT octet_length(task_outputs.list_task_outputs()::text);
@@ -168,12 +178,14 @@ measure() {
 }
 case_page() { latency "$1" bench_reader "$BIG" "$OUT/page.sql" -T 5; }
 case_get() { latency "$1" bench_reader "$BIG" "$OUT/get.sql" -T 5; }
+case_floor() { latency "$1" postgres "$BIG" "$OUT/floor.sql" -T 5; }
 case_list() { latency "$1" bench_reader "$BIG" "$OUT/list.sql" -t 3; }
 case_export() { first_rows "$1" "$BIG" | median; }
 
 echo "== measuring: $ROUNDS rounds per case, single node and coordinator alternating"
 measure page case_page
 measure get case_get
+measure floor case_floor
 measure list case_list
 measure export case_export
 for port in "$SINGLE" "$COORDINATOR"; do
@@ -212,6 +224,7 @@ CITUSVER=$(sql "$COORDINATOR" -At -c "SELECT extversion FROM pg_extension WHERE 
     echo "|---|---|---|---|---|"
     row page "one page of 100: \`list_task_outputs_page()\`" "≤ 2×"
     row get "\`get_task_output(id)\`" "≤ 2×"
+    row floor "the floor: one row by its key in plain SQL, routed by Citus" "—"
     row list "\`list_task_outputs()\` of $BIG_ROWS rows" "≤ 2×"
     row export "first row of \`export_task_outputs()\`" "≤ 10 ms"
     echo
@@ -223,9 +236,12 @@ CITUSVER=$(sql "$COORDINATOR" -At -c "SELECT extversion FROM pg_extension WHERE 
     echo "| single node | ${samples[mixed,$SINGLE]} | ${samples[mixedlat,$SINGLE]} ms | ${samples[mixedfail,$SINGLE]:-0} |"
     echo "| coordinator | ${samples[mixed,$COORDINATOR]} | ${samples[mixedlat,$COORDINATOR]} ms | ${samples[mixedfail,$COORDINATOR]:-0} |"
     echo
+    echo "Through the coordinator, \`get_task_output(id)\` takes $(ratio "$(med floor "$COORDINATOR")" "$(med get "$COORDINATOR")") the floor's time:"
+    echo "what the coordinator adds to a call is mostly what Citus adds to any statement it routes."
+    echo
     echo "Rounds, in ms (single node; coordinator):"
     echo
-    for name in page get list export; do
+    for name in page get floor list export; do
         echo "- $name: ${samples[$name,$SINGLE]}; ${samples[$name,$COORDINATOR]}"
     done
 } >"$REPORT"
