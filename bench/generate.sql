@@ -61,7 +61,8 @@ COMMENT ON SCHEMA bench IS 'task_outputs benchmark: generator and timing helpers
 
 -- The roles the benchmark measures as.  Gateways take the tenant from the
 -- session, as PostgREST does after verifying a JWT; bench_direct is a
--- direct client, granted the small organization by run.sh.
+-- direct client of the trusted tier (plain SQL on the tables), granted the
+-- small organization by run.sh.
 DO $roles$
 BEGIN
 	IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'bench_writer') THEN
@@ -80,7 +81,7 @@ END
 $roles$;
 GRANT task_outputs_writer, task_outputs_gateway, task_outputs_direct TO bench_writer;
 GRANT task_outputs_reader, task_outputs_gateway, task_outputs_direct TO bench_reader, bench_explain;
-GRANT task_outputs_reader TO bench_direct;
+GRANT task_outputs_reader, task_outputs_direct TO bench_direct;
 GRANT USAGE ON SCHEMA bench TO bench_writer, bench_reader, bench_explain, bench_direct;
 
 -- The seed of every pseudo-random choice.
