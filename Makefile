@@ -66,8 +66,10 @@ include $(PGXS)
 # installcheck-pgtap: the pgTAP suite (test/*.sql) with pg_prove, in a
 # scratch database of the running server that PGHOST, PGPORT and PGUSER
 # name (pgTAP must be installed into that server's extension directory).
+# PGTAP_TESTS picks files.
 PG_PROVE ?= pg_prove
 PGTAP_DATABASE ?= task_outputs_pgtap
+PGTAP_TESTS ?= $(srcdir)/test/*.sql
 
 .PHONY: installcheck-pgtap
 installcheck-pgtap:
@@ -75,7 +77,7 @@ installcheck-pgtap:
 	$(bindir)/createdb $(PGTAP_DATABASE)
 	$(bindir)/psql -X -q -v ON_ERROR_STOP=1 -d $(PGTAP_DATABASE) \
 		-c 'CREATE EXTENSION pgtap' -c 'CREATE EXTENSION task_outputs'
-	$(PG_PROVE) --psql-bin $(bindir)/psql -d $(PGTAP_DATABASE) $(srcdir)/test/*.sql
+	$(PG_PROVE) --psql-bin $(bindir)/psql -d $(PGTAP_DATABASE) $(PGTAP_TESTS)
 
 # installcheck-tap: the Perl TAP tests (t/*.pl), which start clusters of
 # their own from the installed server's binaries; PostgreSQL's test modules
