@@ -50,8 +50,11 @@ build_and_install() {
 # PGUSER, PGDATABASE and CLUSTER_DIR.  Extra postgresql.conf lines may be
 # passed as arguments.  The port is CLUSTER_PORT if set, else a free one
 # (tried again on another port if a concurrent run took it first).
+# CLUSTER_POSTGRES, if set, is the executable pg_ctl starts instead of
+# the build's postgres (a wrapper that runs it under Valgrind).
 start_cluster() {
-    local attempt port
+    local attempt port postgres_opt=()
+    [ -n "${CLUSTER_POSTGRES:-}" ] && postgres_opt=(-p "$CLUSTER_POSTGRES")
     CLUSTER_DIR=$(mktemp -d /tmp/task_outputs.XXXXXX)
     chmod 755 "$CLUSTER_DIR"
     [ "$(id -u)" -eq 0 ] && chown postgres: "$CLUSTER_DIR"
@@ -69,7 +72,7 @@ start_cluster() {
     for attempt in 1 2 3 4 5; do
         port=${CLUSTER_PORT:-$(free_port)}
         if as_owner "$PG_BIN/pg_ctl" -D "$CLUSTER_DIR/data" -l "$CLUSTER_DIR/server.log" \
-            -o "-p $port" -w start >/dev/null; then
+            "${postgres_opt[@]}" -o "-p $port" -w start >/dev/null; then
             export PGHOST=$CLUSTER_DIR PGPORT=$port PGUSER=postgres PGDATABASE=postgres
             return 0
         fi
@@ -83,6 +86,24 @@ stop_cluster() {
     [ -n "${CLUSTER_DIR:-}" ] && [ -d "$CLUSTER_DIR/data" ] || return 0
     as_owner "$PG_BIN/pg_ctl" -D "$CLUSTER_DIR/data" -m fast -w stop >/dev/null 2>&1 || true
     rm -rf "$CLUSTER_DIR"
+}
+
+# Wait until the server accepts connections again, as after a crash of a
+# backend; at most $1 seconds (default 60).
+wait_for_server() {
+    local attempt
+    for attempt in $(seq "${1:-60}"); do
+        "$PG_BIN/pg_isready" -q && return 0
+        sleep 1
+    done
+    return 1
+}
+
+# Install Debian's pgTAP (plain SQL, packaged for Debian's server only)
+# into the extension directory of the server whose pg_config is $1.
+install_pgtap() {
+    cp /usr/share/postgresql/15/extension/pgtap.control \
+        /usr/share/postgresql/15/extension/pgtap--*.sql "$("$1" --sharedir)/extension/"
 }
 
 # A free TCP port from a random start in 54320-54819 up.

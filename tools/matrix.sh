@@ -32,9 +32,6 @@ export PG_TEST_TIMEOUT_DEFAULT=${PG_TEST_TIMEOUT_DEFAULT:-900}
 
 ensure_packages make gcc postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl \
     libipc-run-perl libio-pty-perl || exit 1
-# pgTAP is packaged for Debian's server only; its extension is plain SQL.
-pgtap_files=(/usr/share/postgresql/15/extension/pgtap.control
-    /usr/share/postgresql/15/extension/pgtap--*.sql)
 
 logdir=$(mktemp -d "${TMPDIR:-/tmp}/task_outputs-matrix.XXXXXX")
 trap 'stop_cluster; rm -rf "$logdir"' EXIT
@@ -62,16 +59,6 @@ count_prove() {
         END { if (status != 0 && f == 0) f = 1; print (t > f ? t - f : 0), f + 0 }' "$1"
 }
 
-# After a crash the server takes a moment to accept connections again.
-wait_for_server() {
-    local attempt
-    for attempt in $(seq 60); do
-        "$PG_BIN/pg_isready" -q && return 0
-        sleep 1
-    done
-    return 1
-}
-
 # Run the versions one after another: each suite's output goes to its log,
 # and is printed when the suite fails.
 run_version() {
@@ -94,7 +81,7 @@ run_version() {
         return 1
     fi
     [ -s "$log.build" ] && cat "$log.build"
-    cp "${pgtap_files[@]}" "$("$pg_config" --sharedir)/extension/"
+    install_pgtap "$pg_config"
     make_s=$((SECONDS - start))
 
     start=$SECONDS
